@@ -1,0 +1,117 @@
+"""Settings: environment variables and a TOML file in the user config folder."""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+from typing import Any
+
+import platformdirs
+from pydantic import ValidationError
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+from cockpit.errors import CockpitError
+
+APP_NAME = "cockpit"
+DEFAULT_MODEL = "claude-sonnet-4-5"
+PACKAGE_DIR = Path(__file__).resolve().parent
+CHECKOUT_DIR = PACKAGE_DIR.parent
+
+
+def config_dir() -> Path:
+    """The user config folder (overridable with COCKPIT_CONFIG_DIR, as tests do)."""
+    override = os.environ.get("COCKPIT_CONFIG_DIR")
+    return Path(override) if override else Path(platformdirs.user_config_dir(APP_NAME))
+
+
+def config_file() -> Path:
+    return config_dir() / "config.toml"
+
+
+def _inside_checkout(cwd: Path) -> bool:
+    """True when running from inside the project's own checkout (as `make demo` does)."""
+    if not (CHECKOUT_DIR / "pyproject.toml").is_file():
+        return False
+    try:
+        cwd.resolve().relative_to(CHECKOUT_DIR)
+    except ValueError:
+        return False
+    return True
+
+
+def default_sessions_dir() -> Path:
+    """./sessions/ inside the checkout, the user data folder otherwise."""
+    if _inside_checkout(Path.cwd()):
+        return CHECKOUT_DIR / "sessions"
+    return Path(platformdirs.user_data_dir(APP_NAME)) / "sessions"
+
+
+class Settings(BaseSettings):
+    """Cockpit settings. Environment variables win over the config file."""
+
+    model_config = SettingsConfigDict(env_prefix="COCKPIT_", extra="ignore")
+
+    sessions_dir: Path | None = None
+    model: str = DEFAULT_MODEL
+    theme: str = "cockpit-dark"
+    max_tokens: int = 8192
+    # Scripted-model pacing multiplier: 1.0 = scenario pacing, 0 = as fast as possible.
+    speed: float = 1.0
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        toml = TomlConfigSettingsSource(settings_cls, toml_file=config_file())
+        return (init_settings, env_settings, toml)
+
+    def resolved_sessions_dir(self) -> Path:
+        return self.sessions_dir if self.sessions_dir is not None else default_sessions_dir()
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Settings from the config file, then the environment, then explicit overrides (CLI flags)."""
+    try:
+        return Settings(**{k: v for k, v in overrides.items() if v is not None})
+    except (ValidationError, tomllib.TOMLDecodeError) as exc:
+        raise CockpitError(
+            f"The config file {config_file()} or a COCKPIT_* variable is invalid ({exc}); "
+            "fix or delete it."
+        ) from None
+
+
+def save_setting(key: str, value: str) -> None:
+    """Persist one simple setting (e.g. theme) to the user config file, atomically."""
+    path = config_file()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    data: dict[str, Any] = {}
+    if path.is_file():
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (OSError, tomllib.TOMLDecodeError):
+            data = {}
+    data[key] = value
+    lines = [f"{k} = {_toml_value(v)}" for k, v in sorted(data.items())]
+    tmp = path.with_suffix(".toml.tmp")
+    tmp.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    tmp.replace(path)
+
+
+def _toml_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return str(value)
+    escaped = str(value).replace("\\", "\\\\").replace('"', '\\"')
+    return f'"{escaped}"'

@@ -1,0 +1,1 @@
+"""The agent engine: the loop, its tools and the session controller. No UI, no SQL."""

@@ -1,0 +1,1 @@
+"""Agent tools: workspace files, bash, memory, and the registry."""

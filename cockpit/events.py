@@ -1,0 +1,314 @@
+"""The event vocabulary: every fact about a session as an immutable pydantic model."""
+
+from __future__ import annotations
+
+import time
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+
+RiskTier = Literal["low", "medium", "high", "critical"]
+SessionStatus = Literal["running", "waiting", "paused", "done", "failed", "stopped", "interrupted"]
+ApprovalMode = Literal["ask", "auto", "plan", "dry-run", "yes"]
+
+
+class Usage(BaseModel):
+    """Token usage of one model response, as the Messages API reports it."""
+
+    model_config = ConfigDict(frozen=True)
+
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cache_read_input_tokens: int = 0
+    cache_creation_input_tokens: int = 0
+
+    @property
+    def context_tokens(self) -> int:
+        """Tokens the request occupied in the context window."""
+        return self.input_tokens + self.cache_read_input_tokens + self.cache_creation_input_tokens
+
+
+class EventBase(BaseModel):
+    """Fields every event carries. `seq`/`ts`/versions are stamped by the recorder."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    session_id: str = ""
+    seq: int = 0
+    ts: float = Field(default_factory=time.time)
+    prompt_version: str = ""
+    policy_version: str = ""
+
+
+class SessionStarted(EventBase):
+    kind: Literal["session_started"] = "session_started"
+    title: str
+    goal: str
+    model: str
+    backend: Literal["anthropic", "scripted"]
+    scenario: str | None = None
+    workspace: str
+    mode: ApprovalMode = "ask"
+    system_prompt: str = ""
+    tools: list[dict[str, Any]] = Field(default_factory=list)
+    forked_from: str | None = None
+    forked_at_seq: int | None = None
+    cockpit_version: str = ""
+
+
+class UserMessage(EventBase):
+    kind: Literal["user_message"] = "user_message"
+    text: str
+    source: Literal["user", "goal", "steer", "system"] = "user"
+
+
+class ModelRequest(EventBase):
+    kind: Literal["model_request"] = "model_request"
+    turn: int
+    attempt: int = 1
+    message_count: int = 0
+    max_tokens: int = 0
+
+
+class TextDelta(EventBase):
+    """Coalesced assistant text: many wire deltas become one event."""
+
+    kind: Literal["text_delta"] = "text_delta"
+    turn: int
+    block_index: int
+    text: str
+
+
+class Thinking(EventBase):
+    kind: Literal["thinking"] = "thinking"
+    turn: int
+    block_index: int
+    text: str
+    signature: str = ""
+
+
+class ModelResponse(EventBase):
+    """The complete assistant message: full content blocks, so the conversation is derivable."""
+
+    kind: Literal["model_response"] = "model_response"
+    turn: int
+    message_id: str = ""
+    model: str = ""
+    content: list[dict[str, Any]] = Field(default_factory=list)
+    stop_reason: str | None = None
+    usage: Usage = Field(default_factory=Usage)
+    cost_usd: float = 0.0
+    duration_ms: float = 0.0
+
+
+class ToolCallProposed(EventBase):
+    kind: Literal["tool_call_proposed"] = "tool_call_proposed"
+    turn: int
+    tool_use_id: str
+    name: str
+    input: dict[str, Any] = Field(default_factory=dict)
+
+
+class RiskAssessed(EventBase):
+    kind: Literal["risk_assessed"] = "risk_assessed"
+    tool_use_id: str
+    tier: RiskTier
+    reasons: list[str] = Field(default_factory=list)
+    rules: list[str] = Field(default_factory=list)
+    mutating: bool = False
+
+
+class ApprovalRequested(EventBase):
+    kind: Literal["approval_requested"] = "approval_requested"
+    tool_use_id: str
+    request_id: str
+    tier: RiskTier
+    name: str
+    input: dict[str, Any] = Field(default_factory=dict)
+    summary: str = ""
+    reasons: list[str] = Field(default_factory=list)
+
+
+class ApprovalDecided(EventBase):
+    kind: Literal["approval_decided"] = "approval_decided"
+    tool_use_id: str
+    request_id: str = ""
+    decision: Literal["allow", "deny"]
+    by: Literal["user", "policy", "timeout", "headless", "watchdog"] = "policy"
+    how: str = ""
+    scope: Literal["once", "session", "pattern"] = "once"
+    message: str = ""
+
+
+class ToolStarted(EventBase):
+    kind: Literal["tool_started"] = "tool_started"
+    tool_use_id: str
+    name: str
+
+
+class ToolOutput(EventBase):
+    """A chunk of live tool output (already redacted)."""
+
+    kind: Literal["tool_output"] = "tool_output"
+    tool_use_id: str
+    text: str
+    stream: Literal["stdout", "stderr"] = "stdout"
+
+
+class ToolFinished(EventBase):
+    """The tool result exactly as the model will see it."""
+
+    kind: Literal["tool_finished"] = "tool_finished"
+    tool_use_id: str
+    name: str
+    content: str
+    is_error: bool = False
+    exit_code: int | None = None
+    duration_ms: float = 0.0
+
+
+class ApiError(EventBase):
+    kind: Literal["api_error"] = "api_error"
+    turn: int
+    attempt: int
+    error_type: str
+    status: int | None = None
+    message: str = ""
+    will_retry: bool = False
+
+
+class Retry(EventBase):
+    kind: Literal["retry"] = "retry"
+    turn: int
+    attempt: int
+    reason: str
+    delay_s: float
+
+
+class CheckpointCreated(EventBase):
+    kind: Literal["checkpoint_created"] = "checkpoint_created"
+    checkpoint_id: str
+    tool_use_id: str = ""
+    files: int = 0
+    bytes: int = 0
+
+
+class Rollback(EventBase):
+    kind: Literal["rollback"] = "rollback"
+    checkpoint_id: str
+    to_seq: int
+    restored_files: int = 0
+    removed_files: int = 0
+
+
+class ContextEdited(EventBase):
+    """Old tool results cleared from what is sent; the full content stays in the store."""
+
+    kind: Literal["context_edited"] = "context_edited"
+    cleared_tool_use_ids: list[str] = Field(default_factory=list)
+    tokens_before: int = 0
+    tokens_after: int = 0
+
+
+class Compacted(EventBase):
+    kind: Literal["compacted"] = "compacted"
+    summary: str
+    up_to_seq: int
+    tokens_before: int = 0
+    tokens_after: int = 0
+
+
+class MemoryOp(EventBase):
+    kind: Literal["memory_op"] = "memory_op"
+    command: str
+    path: str
+    ok: bool = True
+
+
+class HealthSample(EventBase):
+    kind: Literal["health_sample"] = "health_sample"
+    turn: int
+    metrics: dict[str, float] = Field(default_factory=dict)
+
+
+class WatchdogAlert(EventBase):
+    kind: Literal["watchdog_alert"] = "watchdog_alert"
+    metric: str
+    value: float
+    threshold: float
+    action: Literal["warn", "pause", "approve_all", "stop"]
+    message: str = ""
+
+
+class Paused(EventBase):
+    kind: Literal["paused"] = "paused"
+    reason: str = ""
+    by: Literal["user", "watchdog", "policy"] = "user"
+    suggested_steer: str = ""
+
+
+class Resumed(EventBase):
+    kind: Literal["resumed"] = "resumed"
+    by: Literal["user", "watchdog", "policy"] = "user"
+
+
+class Steered(EventBase):
+    kind: Literal["steered"] = "steered"
+    text: str
+
+
+class SessionEnded(EventBase):
+    kind: Literal["session_ended"] = "session_ended"
+    status: Literal["done", "failed", "stopped", "interrupted"]
+    reason: str = ""
+    turns: int = 0
+
+
+Event = Annotated[
+    SessionStarted
+    | UserMessage
+    | ModelRequest
+    | TextDelta
+    | Thinking
+    | ModelResponse
+    | ToolCallProposed
+    | RiskAssessed
+    | ApprovalRequested
+    | ApprovalDecided
+    | ToolStarted
+    | ToolOutput
+    | ToolFinished
+    | ApiError
+    | Retry
+    | CheckpointCreated
+    | Rollback
+    | ContextEdited
+    | Compacted
+    | MemoryOp
+    | HealthSample
+    | WatchdogAlert
+    | Paused
+    | Resumed
+    | Steered
+    | SessionEnded,
+    Field(discriminator="kind"),
+]
+
+EVENT_ADAPTER: TypeAdapter[Event] = TypeAdapter(Event)
+
+EVENT_TYPES: dict[str, type[EventBase]] = {
+    cls.model_fields["kind"].default: cls
+    for cls in EventBase.__subclasses__()
+    if "kind" in cls.model_fields
+}
+EVENT_KINDS: tuple[str, ...] = tuple(EVENT_TYPES)
+
+
+def parse_event(data: str | bytes) -> Event:
+    """Parse one event from its canonical JSON."""
+    return EVENT_ADAPTER.validate_json(data)
+
+
+def canonical_json(event: EventBase) -> bytes:
+    """The exact bytes that are hashed into the audit chain and stored."""
+    return event.model_dump_json().encode()

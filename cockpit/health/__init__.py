@@ -1,0 +1,1 @@
+"""AI-health metrics and the watchdog: pure functions over events."""

@@ -1,0 +1,1 @@
+"""Risk classification and the approval gate: pure, no UI."""

@@ -1,0 +1,1 @@
+"""An embedded, offline scripted Claude speaking the Messages API over loopback."""

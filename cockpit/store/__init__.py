@@ -1,0 +1,1 @@
+"""The session file: aiosqlite schema, batched writer, audit chain, redaction, export."""
