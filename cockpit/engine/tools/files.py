@@ -18,6 +18,7 @@ from cockpit.engine.tools.paths import display_path, resolve_in_workspace
 
 SKIP_DIRS = frozenset({".git", "__pycache__", ".venv", "node_modules", ".mypy_cache"})
 READ_DEFAULT_LIMIT = 2000
+READ_MAX_BYTES = 50_000_000
 MAX_LINE_CHARS = 2000
 LIST_CAP = 1000
 GREP_CAP = 500
@@ -160,6 +161,11 @@ class ReadFileTool(_FileTool):
         shown = display_path(ctx.workspace, real)
         if real.is_dir():
             raise ToolInputError(f"{shown} is a directory; use list_files")
+        size = real.stat().st_size
+        if size > READ_MAX_BYTES:
+            raise ToolInputError(
+                f"{shown} is {size} bytes, too large to read whole; use bash (head, tail, sed -n)"
+            )
         lines = _read_text(real, shown).splitlines()
         total = len(lines)
         if total == 0:
