@@ -17,6 +17,7 @@ COMMANDS: dict[str, str] = {
     "audit": "cockpit.cli.sessions:audit_group",
     "export": "cockpit.cli.sessions:export_command",
     "run": "cockpit.cli.run:run_command",
+    "resume": "cockpit.cli.run:resume_command",
     "demo": "cockpit.cli.run:demo_command",
     "scripted": "cockpit.cli.run:scripted_group",
 }

@@ -1,29 +1,380 @@
-"""CLI commands that run agents: run, demo, scripted serve, and opening the TUI."""
+"""CLI commands that run agents: run, resume, demo, scripted serve, and opening the TUI."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import re
+import signal
+import sys
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
+
 import click
 
+from cockpit.config import load_settings
 from cockpit.errors import CockpitError
+
+if TYPE_CHECKING:
+    from cockpit.engine.client import Backend
+    from cockpit.engine.session import AgentSession, EndStatus
+    from cockpit.scripted.server import ScriptedServer
+
+T = TypeVar("T")
+DEMO_SCENARIOS = ("ingestion-failure", "schema-drift", "rogue-action")
+EXIT_CODES = {"done": 0, "failed": 1, "stopped": 3, "interrupted": 130}
+MODES = ["ask", "auto", "plan", "yes"]
 
 
 def open_tui() -> None:
     """Open the cockpit with a new-session dialog."""
-    raise CockpitError("The cockpit TUI is not built yet; use `cockpit run --headless`.")
+    from cockpit.cli.tui import launch
+
+    launch(demo=False)
+
+
+def _sessions_dir(option: Path | None) -> Path:
+    path = option or load_settings().resolved_sessions_dir()
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise CockpitError(
+            f"Cannot create the sessions folder {path} ({exc.strerror}); "
+            "pass --sessions-dir to a writable folder."
+        ) from None
+    return path
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:40] or "session"
+
+
+def new_session_path(sessions_dir: Path, label: str) -> Path:
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    path = sessions_dir / f"{stamp}-{_slug(label)}.cockpit"
+    n = 2
+    while path.exists():
+        path = sessions_dir / f"{stamp}-{_slug(label)}-{n}.cockpit"
+        n += 1
+    return path
+
+
+def prepare_workspace(workspace: Path | None, scenario: str | None, session_path: Path) -> Path:
+    """The given workspace, or a fresh copy of the demo workspace for a scenario."""
+    if workspace is not None:
+        if not workspace.is_dir():
+            raise CockpitError(
+                f"The workspace {workspace} does not exist or is not a folder; "
+                "create it or pass another --workspace."
+            )
+        return workspace.resolve()
+    if scenario is None:
+        raise CockpitError("Pass --workspace DIR (the folder the agent works in).")
+    from cockpit.scripted.workspace import copy_demo_workspace
+
+    dest = session_path.with_name(session_path.stem + "-workspace")
+    return copy_demo_workspace(dest)
+
+
+async def start_session(
+    *,
+    goal: str | None,
+    scenario: str | None,
+    model: str | None,
+    workspace: Path | None,
+    session_file: Path | None,
+    sessions_dir: Path,
+    mode: str,
+    interactive: bool,
+    speed: float,
+    server: ScriptedServer | None = None,
+) -> tuple[AgentSession, Backend]:
+    """Create the session file, the backend and the workspace; return the new session."""
+    from cockpit.engine.client import open_backend
+    from cockpit.engine.session import AgentSession
+    from cockpit.store.session_file import SessionStore
+
+    if scenario is not None and not goal:
+        from cockpit.scripted.scenario import shipped_scenarios
+
+        known = shipped_scenarios()
+        if scenario not in known:
+            raise CockpitError(
+                f"Unknown scenario {scenario!r}; choose one of: {', '.join(sorted(known))}."
+            )
+        goal = known[scenario].goal
+    if not goal:
+        raise CockpitError(
+            'Say what the agent should do: cockpit run "GOAL" (or pick a --scenario).'
+        )
+    backend = await open_backend(model=model, scenario=scenario, speed=speed, server=server)
+    path = session_file or new_session_path(sessions_dir, scenario or goal)
+    try:
+        ws = prepare_workspace(workspace, scenario, path)
+        store = await SessionStore.create(path)
+    except BaseException:
+        await backend.close()
+        raise
+    session = AgentSession.new(
+        store,
+        backend,
+        goal=goal,
+        workspace=ws,
+        scenario=scenario,
+        mode=mode,
+        interactive=interactive,
+        retry_base_s=1.0 if backend.kind == "anthropic" else min(1.0, speed) * 0.5,
+    )
+    return session, backend
+
+
+def _run_async(make: Callable[[], Awaitable[T]]) -> T:
+    try:
+        return asyncio.run(make())  # type: ignore[arg-type]
+    except KeyboardInterrupt:
+        raise SystemExit(130) from None
+
+
+async def _drive_headless(session: AgentSession, backend: Backend, quiet: bool) -> EndStatus:
+    from cockpit.cli.printer import HeadlessPrinter
+
+    printer = HeadlessPrinter(quiet=quiet)
+    session.subscribe(printer)
+    loop = asyncio.get_running_loop()
+    interrupted = False
+
+    def on_sigint() -> None:
+        nonlocal interrupted
+        interrupted = True
+        session.stop()
+
+    with contextlib.suppress(NotImplementedError, RuntimeError):
+        loop.add_signal_handler(signal.SIGINT, on_sigint)
+    try:
+        status = await session.wait()
+    finally:
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.remove_signal_handler(signal.SIGINT)
+        await session.store.close()
+        await backend.close()
+    printer.finish(session)
+    return "interrupted" if interrupted else status
+
+
+def _exit(status: str) -> None:
+    code = EXIT_CODES.get(status, 1)
+    if code:
+        sys.exit(code)
 
 
 @click.command("run")
-def run_command() -> None:
-    """Run one agent session headless."""
-    raise CockpitError("not built yet")
+@click.argument("goal", required=False)
+@click.option("--scenario", help="Run on the offline scripted model with this scenario.")
+@click.option("--model", help="Claude model id (needs ANTHROPIC_API_KEY).")
+@click.option("--workspace", type=click.Path(path_type=Path), help="Folder the agent works in.")
+@click.option(
+    "--session", "session_file", type=click.Path(path_type=Path), help="Session file to write."
+)
+@click.option("--sessions-dir", type=click.Path(path_type=Path), help="Folder for session files.")
+@click.option(
+    "--mode", type=click.Choice(MODES), default="ask", show_default=True, help="Approval mode."
+)
+@click.option("--yes", is_flag=True, help="Allow every action without asking (mode yes).")
+@click.option(
+    "--speed", type=float, help="Scripted pacing factor (1 = scenario pace, 0 = instant)."
+)
+@click.option("--headless", is_flag=True, default=True, hidden=True, help="Run without the TUI.")
+@click.option("--quiet", "-q", is_flag=True, help="Print only tool calls and the outcome.")
+def run_command(
+    goal: str | None,
+    scenario: str | None,
+    model: str | None,
+    workspace: Path | None,
+    session_file: Path | None,
+    sessions_dir: Path | None,
+    mode: str,
+    yes: bool,
+    speed: float | None,
+    headless: bool,
+    quiet: bool,
+) -> None:
+    """Run one agent session headless, printing a live log.
+
+    Exit status: 0 finished, 1 failed, 2 bad input, 3 stopped by policy, 130 interrupted.
+    """
+    if scenario and model:
+        raise CockpitError("Pass either --scenario (offline) or --model (real API), not both.")
+    settings = load_settings()
+    if session_file is not None and session_file.exists():
+        raise CockpitError(
+            f"{session_file} already exists; pick a new --session path or `cockpit resume` it."
+        )
+    folder = _sessions_dir(session_file.parent if session_file else sessions_dir)
+
+    async def main() -> str:
+        session, backend = await start_session(
+            goal=goal,
+            scenario=scenario,
+            model=model or (None if scenario else settings.model),
+            workspace=workspace,
+            session_file=session_file,
+            sessions_dir=folder,
+            mode="yes" if yes else mode,
+            interactive=False,
+            speed=settings.speed if speed is None else speed,
+        )
+        click.echo(f"session   {session.store.path}")
+        click.echo(f"workspace {session.workspace}")
+        return await _drive_headless(session, backend, quiet)
+
+    _exit(_run_async(main))
+
+
+@click.command("resume")
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option("--yes", is_flag=True, help="Allow every action without asking.")
+@click.option("--speed", type=float, help="Scripted pacing factor.")
+@click.option("--quiet", "-q", is_flag=True, help="Print only tool calls and the outcome.")
+@click.option("--message", "-m", help="A message to the agent before it continues.")
+def resume_command(
+    file: Path, yes: bool, speed: float | None, quiet: bool, message: str | None
+) -> None:
+    """Continue a saved session headless from where its events stop."""
+    settings = load_settings()
+
+    async def main() -> str:
+        from cockpit.engine.client import open_backend
+        from cockpit.engine.session import AgentSession
+        from cockpit.events import SessionStarted
+        from cockpit.store.session_file import SessionStore
+
+        store = await SessionStore.open(file)
+        first = [e async for e in store.iter_events(end_seq=1)]
+        if not first or not isinstance(first[0], SessionStarted):
+            await store.close()
+            raise CockpitError(f"{file} has no session_started event; it cannot be resumed.")
+        started = first[0]
+        if not Path(started.workspace).is_dir():
+            await store.close()
+            raise CockpitError(
+                f"The session's workspace {started.workspace} is gone; restore it to resume."
+            )
+        try:
+            backend = await open_backend(
+                model=None if started.backend == "scripted" else started.model,
+                scenario=started.scenario if started.backend == "scripted" else None,
+                speed=settings.speed if speed is None else speed,
+            )
+        except BaseException:
+            await store.close()
+            raise
+        options: dict[str, Any] = {"interactive": False}
+        if yes:
+            options["mode"] = "yes"
+        session = await AgentSession.from_file(store, backend, **options)
+        if message:
+            session.steer(message)
+        click.echo(f"session   {store.path}")
+        return await _drive_headless(session, backend, quiet)
+
+    _exit(_run_async(main))
 
 
 @click.command("demo")
-def demo_command() -> None:
-    """Run the demo scenarios on the scripted model."""
-    raise CockpitError("not built yet")
+@click.option("--headless", is_flag=True, help="Run the demo scenarios without the TUI.")
+@click.option("--sessions-dir", type=click.Path(path_type=Path), help="Folder for session files.")
+@click.option(
+    "--speed", type=float, help="Scripted pacing factor (1 = scenario pace, 0 = instant)."
+)
+@click.option("--quiet", "-q", is_flag=True, help="Print only tool calls and outcomes.")
+def demo_command(
+    headless: bool, sessions_dir: Path | None, speed: float | None, quiet: bool
+) -> None:
+    """Open the cockpit on three demo sessions running on the offline scripted model.
+
+    No API key and no network: each session gets a fresh copy of the demo workspace.
+    """
+    settings = load_settings()
+    folder = _sessions_dir(sessions_dir)
+    pace = settings.speed if speed is None else speed
+    if not headless:
+        from cockpit.cli.tui import launch
+
+        launch(demo=True, sessions_dir=folder, speed=pace)
+        return
+
+    async def main() -> str:
+        from cockpit.engine.client import start_scripted_server
+
+        server = await start_scripted_server(pace)
+        worst = "done"
+        try:
+            for scenario in DEMO_SCENARIOS:
+                click.echo(click.style(f"\n=== {scenario} ===", bold=True))
+                session, backend = await start_session(
+                    goal=None,
+                    scenario=scenario,
+                    model=None,
+                    workspace=None,
+                    session_file=None,
+                    sessions_dir=folder,
+                    mode="ask",
+                    interactive=False,
+                    speed=pace,
+                    server=server,
+                )
+                click.echo(f"session   {session.store.path}")
+                click.echo(f"workspace {session.workspace}")
+                status = await _drive_headless(session, backend, quiet)
+                if EXIT_CODES.get(status, 1) > EXIT_CODES.get(worst, 1):
+                    worst = status
+                if status == "interrupted":
+                    break
+        finally:
+            await server.stop()
+        return worst
+
+    _exit(_run_async(main))
 
 
 @click.group("scripted")
 def scripted_group() -> None:
-    """The offline scripted model."""
+    """The offline scripted model (a Messages-API server on loopback)."""
+
+
+@scripted_group.command("serve")
+@click.option("--scenario", required=True, help="Scenario answered for any model name.")
+@click.option("--port", type=int, default=0, show_default=True, help="Port (0 = pick a free one).")
+@click.option("--speed", type=float, help="Pacing factor (1 = scenario pace, 0 = instant).")
+def scripted_serve(scenario: str, port: int, speed: float | None) -> None:
+    """Serve a scenario on 127.0.0.1 so any Messages-API client can try it offline."""
+    from cockpit.scripted.scenario import shipped_scenarios
+    from cockpit.scripted.server import ScriptedServer
+
+    known = shipped_scenarios()
+    if scenario not in known:
+        raise CockpitError(
+            f"Unknown scenario {scenario!r}; choose one of: {', '.join(sorted(known))}."
+        )
+    pace = load_settings().speed if speed is None else speed
+
+    async def main() -> None:
+        server = ScriptedServer(default_scenario=scenario, speed=pace, port=port)
+        try:
+            await server.start()
+        except OSError as exc:
+            raise CockpitError(
+                f"Cannot listen on port {port} ({exc.strerror}); pick another --port."
+            ) from None
+        click.echo(f"Scripted model serving {scenario!r} at {server.base_url}")
+        click.echo(
+            f"  ANTHROPIC_BASE_URL={server.base_url} ANTHROPIC_API_KEY=any  (Ctrl-C to stop)"
+        )
+        try:
+            await asyncio.Event().wait()
+        finally:
+            await server.stop()
+
+    _run_async(main)

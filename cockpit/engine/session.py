@@ -1,0 +1,693 @@
+"""AgentSession: the agent loop (model turn -> tools -> gate -> results) and its controls."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import hashlib
+import json
+import time
+import uuid
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+from cockpit import __version__
+from cockpit.engine.context import ContextPolicy, cost_usd, estimate_tokens
+from cockpit.engine.conversation import Conversation
+from cockpit.engine.tools.base import ToolContext
+from cockpit.engine.tools.registry import ToolRegistry
+from cockpit.events import (
+    ApiError,
+    ApprovalDecided,
+    ApprovalMode,
+    ApprovalRequested,
+    ContextEdited,
+    Event,
+    EventBase,
+    ModelRequest,
+    ModelResponse,
+    Paused,
+    Resumed,
+    Retry,
+    RiskAssessed,
+    SessionEnded,
+    SessionStarted,
+    SessionStatus,
+    Steered,
+    TextDelta,
+    Thinking,
+    ToolCallProposed,
+    ToolFinished,
+    ToolOutput,
+    ToolStarted,
+    Usage,
+    UserMessage,
+)
+from cockpit.policy.gate import ApprovalGate, Decision
+from cockpit.policy.risk import classify, policy_version
+
+if TYPE_CHECKING:
+    from cockpit.engine.client import Backend
+    from cockpit.store.session_file import SessionStore
+
+Listener = Callable[[Event], None]
+EndStatus = Literal["done", "failed", "stopped", "interrupted"]
+
+BETAS = ["context-management-2025-06-27"]
+TEXT_FLUSH_S = 0.05
+OUTPUT_FLUSH_S = 0.1
+RETRYABLE_ERROR_TYPES = {"overloaded_error", "api_error", "rate_limit_error", "timeout_error"}
+
+SYSTEM_PROMPT = """You are an autonomous engineering agent working in a project workspace, \
+supervised live by an engineer through Cockpit.
+
+Goal: {goal}
+
+Workspace: the current directory of every tool is the workspace root; give paths relative to it. \
+File tools and bash are confined to the workspace. Run the project's own scripts and tests to \
+verify your work. High-impact actions (deleting data, destructive SQL, network access, writing \
+outside the workspace) need the engineer's approval and may be denied: when a tool result says \
+"Permission denied", do not retry the same action; find a safer way or explain what you need. \
+Use the memory tool (/memories) to keep notes that must survive a long session. \
+Be concise: say what you are about to do and why, then do it."""
+
+
+class SessionFailed(Exception):
+    """The model could not be reached or rejected the request for good."""
+
+
+class AgentSession:
+    """One agent session: runs the loop, records every fact, and obeys the controls.
+
+    Implements `cockpit.engine.controller.SessionControl`.
+    """
+
+    def __init__(
+        self,
+        store: SessionStore,
+        backend: Backend,
+        workspace: Path,
+        *,
+        goal: str = "",
+        mode: ApprovalMode = "ask",
+        interactive: bool = False,
+        max_tokens: int = 8192,
+        retry_base_s: float = 1.0,
+        max_attempts: int = 5,
+        context_policy: ContextPolicy | None = None,
+        tools: ToolRegistry | None = None,
+        bash_timeout_s: float = 120.0,
+        approval_timeout_s: float | None = None,
+    ) -> None:
+        self.store = store
+        self.backend = backend
+        self.session_id = store.session_id
+        self.workspace = workspace.resolve()
+        self.goal = goal
+        self.mode: ApprovalMode = mode
+        self.max_tokens = max_tokens
+        self.retry_base_s = retry_base_s
+        self.max_attempts = max_attempts
+        self.context_policy = context_policy or ContextPolicy()
+        self.tools = tools or ToolRegistry()
+        self.gate = ApprovalGate(mode=mode, interactive=interactive, timeout_s=approval_timeout_s)
+        self.tool_context = ToolContext(
+            workspace=self.workspace, memory=store.memory, bash_timeout_s=bash_timeout_s
+        )
+        self.system_prompt = SYSTEM_PROMPT.format(goal=goal)
+        self._events: list[Event] = []
+        self._listeners: list[Listener] = []
+        self._conv = Conversation()
+        self._status: SessionStatus = "running"
+        self._running = asyncio.Event()
+        self._running.set()
+        self._steers: list[str] = []
+        self._task: asyncio.Task[EndStatus] | None = None
+        self._continue_assistant = False
+        self._prompt_version = _prompt_version(
+            self.system_prompt, self.tools.definitions(), backend.model
+        )
+        self._policy_version = policy_version()
+        self.end_reason = ""
+
+    # ----------------------------------------------------------------- creation
+    @classmethod
+    def new(
+        cls,
+        store: SessionStore,
+        backend: Backend,
+        *,
+        goal: str,
+        workspace: Path,
+        title: str | None = None,
+        scenario: str | None = None,
+        **options: Any,
+    ) -> AgentSession:
+        """Start a new session in an empty session file."""
+        session = cls(store, backend, workspace, goal=goal, **options)
+        session._emit(
+            SessionStarted(
+                title=title or _title_from(goal),
+                goal=goal,
+                model=backend.model,
+                backend=backend.kind,
+                scenario=scenario,
+                workspace=str(session.workspace),
+                mode=session.mode,
+                system_prompt=session.system_prompt,
+                tools=session.tools.definitions(),
+                cockpit_version=__version__,
+            )
+        )
+        session._emit(UserMessage(text=goal, source="goal"))
+        return session
+
+    @classmethod
+    async def from_file(cls, store: SessionStore, backend: Backend, **options: Any) -> AgentSession:
+        """Rebuild a session from its file; it continues where the events stop."""
+        events: list[Event] = [e async for e in store.iter_events()]
+        if not events or not isinstance(events[0], SessionStarted):
+            from cockpit.errors import CockpitError
+
+            raise CockpitError(f"{store.path} has no session_started event; it cannot be resumed.")
+        started = events[0]
+        options.setdefault("mode", started.mode)
+        session = cls(store, backend, Path(started.workspace), goal=started.goal, **options)
+        session._events = events
+        session._conv = Conversation.from_events(events)
+        last = session._last_model_response()
+        session._continue_assistant = last is not None and last.stop_reason == "pause_turn"
+        ended = next((e for e in reversed(events) if isinstance(e, SessionEnded)), None)
+        if ended is not None and ended.seq == events[-1].seq:
+            session._status = ended.status
+        return session
+
+    # ----------------------------------------------------------------- control surface
+    @property
+    def status(self) -> SessionStatus:
+        return self._status
+
+    @property
+    def events(self) -> Sequence[Event]:
+        return self._events
+
+    @property
+    def model(self) -> str:
+        return self.backend.model
+
+    def subscribe(self, listener: Listener) -> Callable[[], None]:
+        self._listeners.append(listener)
+
+        def unsubscribe() -> None:
+            if listener in self._listeners:
+                self._listeners.remove(listener)
+
+        return unsubscribe
+
+    def approve(self, request_id: str, scope: Literal["once", "session"] = "once") -> None:
+        self.gate.resolve(request_id, Decision(True, "user", "key", scope=scope))
+
+    def deny(self, request_id: str, message: str = "") -> None:
+        text = "Permission denied by the user" + (f": {message}" if message else ".")
+        self.gate.resolve(request_id, Decision(False, "user", "key", message=text))
+
+    def pause(self, reason: str = "", by: Literal["user", "watchdog", "policy"] = "user") -> None:
+        if not self._running.is_set() or self._status in ("done", "failed", "stopped"):
+            return
+        self._running.clear()
+        self._set_status("paused")
+        self._emit(Paused(reason=reason, by=by))
+
+    def resume(self, by: Literal["user", "watchdog", "policy"] = "user") -> None:
+        if self._running.is_set():
+            return
+        self._running.set()
+        self._set_status("waiting" if self.gate.pending else "running")
+        self._emit(Resumed(by=by))
+
+    def steer(self, text: str) -> None:
+        text = text.strip()
+        if not text:
+            return
+        self._steers.append(text)
+        if self._task is None or self._task.done():
+            self.start()
+
+    def stop(self) -> None:
+        if self._task is not None and not self._task.done():
+            self._task.cancel()
+
+    # ----------------------------------------------------------------- running
+    def start(self) -> asyncio.Task[EndStatus]:
+        """Run the loop as a task (idempotent while it runs)."""
+        if self._task is None or self._task.done():
+            self._task = asyncio.get_running_loop().create_task(self.run())
+        return self._task
+
+    async def wait(self) -> EndStatus:
+        task = self.start()
+        return await task
+
+    async def run(self) -> EndStatus:
+        """Run until the agent finishes, fails, or is stopped; always records session_ended."""
+        self._set_status("running")
+        status: EndStatus
+        try:
+            status = await self._loop()
+        except asyncio.CancelledError:
+            self._close_pending("stopped by the user before this tool finished")
+            status, self.end_reason = "stopped", self.end_reason or "stopped by the user"
+        except SessionFailed as exc:
+            status, self.end_reason = "failed", str(exc)
+        turns = self._conv.assistant_turns
+        self._set_status(status)
+        self._emit(SessionEnded(status=status, reason=self.end_reason, turns=turns))
+        await self.store.flush()
+        return status
+
+    async def _loop(self) -> EndStatus:
+        self._close_pending("interrupted: the session stopped before this tool finished")
+        while True:
+            await self._running.wait()
+            self._drain_steers()
+            pending = self._unanswered_tool_uses()
+            if pending:
+                await self._run_tools(pending, self._conv.assistant_turns)
+                continue
+            last = self._conv.messages[-1] if self._conv.messages else None
+            if last is not None and last["role"] == "assistant" and not self._continue_assistant:
+                self.end_reason = "the agent finished"
+                return "done"
+            self._continue_assistant = False
+            turn = self._conv.assistant_turns + 1
+            response = await self._model_turn(turn)
+            stop = response.stop_reason
+            if stop == "refusal":
+                self.end_reason = "the model declined to continue (refusal)"
+                return "stopped"
+            if stop == "max_tokens":
+                self._emit(
+                    UserMessage(
+                        text="Your last reply hit the output limit; continue where you stopped.",
+                        source="system",
+                    )
+                )
+            elif stop == "pause_turn":
+                self._continue_assistant = True
+            self._maybe_clear_context(response.usage)
+
+    def _drain_steers(self) -> None:
+        while self._steers:
+            text = self._steers.pop(0)
+            self._emit(Steered(text=text))
+            self._emit(UserMessage(text=text, source="steer"))
+
+    def _unanswered_tool_uses(self) -> list[dict[str, Any]]:
+        answered = set(self._conv.result_ids())
+        return [b for b in self._conv.pending_tool_uses() if b["id"] not in answered]
+
+    def _close_pending(self, reason: str) -> None:
+        """Give every tool call without a result an error result, so the conversation is valid."""
+        answered = set(self._conv.result_ids())
+        for block in self._conv.pending_tool_uses():
+            if block["id"] not in answered:
+                self._emit(
+                    ToolFinished(
+                        tool_use_id=block["id"], name=block["name"], content=reason, is_error=True
+                    )
+                )
+
+    # ----------------------------------------------------------------- model turns
+    async def _model_turn(self, turn: int) -> ModelResponse:
+        attempt = 0
+        while True:
+            attempt += 1
+            await self._running.wait()
+            self._emit(
+                ModelRequest(
+                    turn=turn,
+                    attempt=attempt,
+                    message_count=len(self._conv.messages),
+                    max_tokens=self.max_tokens,
+                )
+            )
+            try:
+                return await self._stream_once(turn)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                error_type, status, message, retryable = _describe_error(exc)
+                will_retry = retryable and attempt < self.max_attempts
+                self._emit(
+                    ApiError(
+                        turn=turn,
+                        attempt=attempt,
+                        error_type=error_type,
+                        status=status,
+                        message=message,
+                        will_retry=will_retry,
+                    )
+                )
+                if not will_retry:
+                    raise SessionFailed(f"model request failed: {error_type}: {message}") from exc
+                delay = min(30.0, self.retry_base_s * 2 ** (attempt - 1))
+                self._emit(Retry(turn=turn, attempt=attempt + 1, reason=error_type, delay_s=delay))
+                await asyncio.sleep(delay)
+
+    async def _stream_once(self, turn: int) -> ModelResponse:
+        started = time.monotonic()
+        # Raw events, accumulated here: far faster than the SDK's snapshotting stream helper.
+        stream: Any = await self.backend.client.beta.messages.create(
+            model=self.backend.model,
+            max_tokens=self.max_tokens,
+            system=self.system_prompt,
+            messages=self._conv.messages,  # type: ignore[arg-type]
+            tools=self.tools.definitions(),  # type: ignore[arg-type]
+            betas=BETAS,
+            stream=True,
+        )
+        blocks: dict[int, dict[str, Any]] = {}
+        parts: dict[int, list[str]] = {}
+        pending_text: dict[int, list[str]] = {}
+        last_flush = time.monotonic()
+        message_id = ""
+        model = self.backend.model
+        stop_reason: str | None = None
+        usage = Usage()
+        async with stream:
+            async for event in stream:
+                etype = event.type
+                if etype == "content_block_delta":
+                    delta = event.delta
+                    dtype = delta.type
+                    index = event.index
+                    if dtype == "text_delta":
+                        parts[index].append(delta.text)
+                        pending_text[index].append(delta.text)
+                        now = time.monotonic()
+                        if now - last_flush >= TEXT_FLUSH_S:
+                            last_flush = now
+                            self._flush_text(turn, pending_text)
+                    elif dtype == "input_json_delta":
+                        parts[index].append(delta.partial_json)
+                    elif dtype == "thinking_delta":
+                        parts[index].append(delta.thinking)
+                    elif dtype == "signature_delta":
+                        blocks[index]["signature"] = (
+                            blocks[index].get("signature", "") + delta.signature
+                        )
+                elif etype == "content_block_start":
+                    index = event.index
+                    block = event.content_block.model_dump(exclude_none=True)
+                    blocks[index] = block
+                    parts[index] = []
+                    if block["type"] == "text":
+                        pending_text[index] = []
+                        if block.get("text"):
+                            parts[index].append(block.pop("text"))
+                elif etype == "content_block_stop":
+                    self._finish_block(turn, event.index, blocks, parts, pending_text)
+                elif etype == "message_start":
+                    message_id = event.message.id
+                    model = event.message.model
+                    usage = _usage(event.message.usage, usage)
+                elif etype == "message_delta":
+                    stop_reason = event.delta.stop_reason
+                    usage = _usage(event.usage, usage)
+        if stop_reason is None:
+            raise ConnectionError("the stream ended before message_stop")
+        content = [blocks[i] for i in sorted(blocks)]
+        if stop_reason == "max_tokens":
+            content = [b for b in content if not (b["type"] == "tool_use" and b.get("_partial"))]
+        for block in content:
+            block.pop("_partial", None)
+        response = ModelResponse(
+            turn=turn,
+            message_id=message_id,
+            model=model,
+            content=content,
+            stop_reason=stop_reason,
+            usage=usage,
+            cost_usd=cost_usd(self.backend.model, usage),
+            duration_ms=(time.monotonic() - started) * 1000,
+        )
+        self._emit(response)
+        for block in content:
+            if block["type"] == "tool_use":
+                self._emit(
+                    ToolCallProposed(
+                        turn=turn, tool_use_id=block["id"], name=block["name"], input=block["input"]
+                    )
+                )
+        return response
+
+    def _flush_text(self, turn: int, pending: dict[int, list[str]]) -> None:
+        for index, chunks in pending.items():
+            if chunks:
+                self._emit(TextDelta(turn=turn, block_index=index, text="".join(chunks)))
+                chunks.clear()
+
+    def _finish_block(
+        self,
+        turn: int,
+        index: int,
+        blocks: dict[int, dict[str, Any]],
+        parts: dict[int, list[str]],
+        pending: dict[int, list[str]],
+    ) -> None:
+        block = blocks[index]
+        joined = "".join(parts.pop(index, []))
+        btype = block["type"]
+        if btype == "text":
+            block["text"] = joined
+            chunks = pending.pop(index, [])
+            if chunks:
+                self._emit(TextDelta(turn=turn, block_index=index, text="".join(chunks)))
+        elif btype == "thinking":
+            block["thinking"] = joined
+            self._emit(
+                Thinking(
+                    turn=turn, block_index=index, text=joined, signature=block.get("signature", "")
+                )
+            )
+        elif btype in ("tool_use", "server_tool_use"):
+            try:
+                block["input"] = json.loads(joined) if joined else block.get("input") or {}
+            except json.JSONDecodeError:
+                block["input"] = {}
+                block["_partial"] = True
+
+    # ----------------------------------------------------------------- tools
+    async def _run_tools(self, blocks: list[dict[str, Any]], turn: int) -> None:
+        await asyncio.gather(*(self._run_tool(block, turn) for block in blocks))
+
+    async def _run_tool(self, block: dict[str, Any], turn: int) -> None:
+        tool_use_id, name = block["id"], block["name"]
+        tool_input: dict[str, Any] = block.get("input") or {}
+        assessment = classify(name, tool_input, self.workspace)
+        self._emit(
+            RiskAssessed(
+                tool_use_id=tool_use_id,
+                tier=assessment.tier,
+                reasons=assessment.reasons,
+                rules=assessment.rules,
+                mutating=assessment.mutating,
+            )
+        )
+        decision = self.gate.preflight(name, tool_input, assessment)
+        request_id = ""
+        if decision is None:
+            request_id = f"apr_{uuid.uuid4().hex[:12]}"
+            tool = self.tools.get(name)
+            self._emit(
+                ApprovalRequested(
+                    tool_use_id=tool_use_id,
+                    request_id=request_id,
+                    tier=assessment.tier,
+                    name=name,
+                    input=tool_input,
+                    summary=tool.summary(tool_input) if tool else name,
+                    reasons=assessment.reasons,
+                )
+            )
+            self._set_status("waiting")
+            decision = await self.gate.wait(request_id, name, tool_input)
+            if not self.gate.pending:
+                self._set_status("running" if self._running.is_set() else "paused")
+        self._emit(
+            ApprovalDecided(
+                tool_use_id=tool_use_id,
+                request_id=request_id,
+                decision="allow" if decision.allow else "deny",
+                by=decision.by,
+                how=decision.how,
+                scope=decision.scope,
+                message=decision.message,
+            )
+        )
+        if not decision.allow:
+            self._emit(
+                ToolFinished(
+                    tool_use_id=tool_use_id,
+                    name=name,
+                    content=decision.message or "Permission denied.",
+                    is_error=True,
+                )
+            )
+            return
+        await self._running.wait()
+        self._emit(ToolStarted(tool_use_id=tool_use_id, name=name))
+        output = _OutputCoalescer(
+            lambda text, stream: self._emit(
+                ToolOutput(tool_use_id=tool_use_id, text=text, stream=stream)  # type: ignore[arg-type]
+            )
+        )
+        ctx = dataclasses.replace(self.tool_context, on_output=output.add)
+        started = time.monotonic()
+        try:
+            result = await self.tools.run(name, tool_input, ctx)
+        finally:
+            output.flush()
+        self._emit(
+            ToolFinished(
+                tool_use_id=tool_use_id,
+                name=name,
+                content=result.content,
+                is_error=result.is_error,
+                exit_code=result.exit_code,
+                duration_ms=(time.monotonic() - started) * 1000,
+            )
+        )
+
+    # ----------------------------------------------------------------- context
+    def _maybe_clear_context(self, usage: Usage) -> None:
+        policy = self.context_policy
+        used = usage.context_tokens + usage.output_tokens
+        if not policy.enabled or used < policy.trigger_tokens:
+            return
+        ids = [i for i in self._conv.result_ids() if i not in self._conv.cleared]
+        candidates = ids[: max(0, len(ids) - policy.keep_recent)]
+        sizes = self._result_sizes()
+        cleared: list[str] = []
+        estimate = used
+        for tool_use_id in candidates:
+            if estimate <= policy.target_tokens:
+                break
+            cleared.append(tool_use_id)
+            estimate -= sizes.get(tool_use_id, 0)
+        if cleared:
+            self._emit(
+                ContextEdited(
+                    cleared_tool_use_ids=cleared, tokens_before=used, tokens_after=max(0, estimate)
+                )
+            )
+
+    def _result_sizes(self) -> dict[str, int]:
+        sizes: dict[str, int] = {}
+        for message in self._conv.messages:
+            if message["role"] != "user":
+                continue
+            for block in message["content"]:
+                if block.get("type") == "tool_result":
+                    sizes[block["tool_use_id"]] = estimate_tokens(str(block.get("content", "")))
+        return sizes
+
+    # ----------------------------------------------------------------- events
+    def _emit(self, event: EventBase) -> Event:
+        event = event.model_copy(
+            update={"prompt_version": self._prompt_version, "policy_version": self._policy_version}
+        )
+        stamped = self.store.append(event)
+        self._events.append(stamped)
+        self._conv.apply(stamped)
+        for listener in list(self._listeners):
+            listener(stamped)
+        return stamped
+
+    def _set_status(self, status: SessionStatus) -> None:
+        self._status = status
+
+    def _last_model_response(self) -> ModelResponse | None:
+        for event in reversed(self._events):
+            if isinstance(event, ModelResponse):
+                return event
+        return None
+
+
+class _OutputCoalescer:
+    """Batches live tool output into a few events a second."""
+
+    def __init__(self, emit: Callable[[str, str], None]) -> None:
+        self._emit = emit
+        self._buffer: list[tuple[str, str]] = []
+        self._handle: asyncio.TimerHandle | None = None
+
+    def add(self, stream: str, chunk: str) -> None:
+        self._buffer.append((stream, chunk))
+        if self._handle is None:
+            self._handle = asyncio.get_running_loop().call_later(OUTPUT_FLUSH_S, self.flush)
+
+    def flush(self) -> None:
+        if self._handle is not None:
+            self._handle.cancel()
+            self._handle = None
+        if not self._buffer:
+            return
+        stream = self._buffer[0][0]
+        chunks: list[str] = []
+        for s, chunk in self._buffer:
+            if s != stream:
+                self._emit("".join(chunks), stream)
+                stream, chunks = s, []
+            chunks.append(chunk)
+        self._emit("".join(chunks), stream)
+        self._buffer.clear()
+
+
+def _usage(raw: Any, previous: Usage) -> Usage:
+    if raw is None:
+        return previous
+    values = previous.model_dump()
+    for name in values:
+        value = getattr(raw, name, None)
+        if value is not None:
+            values[name] = value
+    return Usage(**values)
+
+
+def _describe_error(exc: Exception) -> tuple[str, int | None, str, bool]:
+    """(error type, HTTP status, message, retryable) for anything the stream can raise."""
+    from anthropic import APIConnectionError, APIStatusError
+
+    if isinstance(exc, APIStatusError):
+        body = exc.body if isinstance(exc.body, dict) else {}
+        error = body.get("error") if isinstance(body.get("error"), dict) else body
+        error_type = str((error or {}).get("type") or type(exc).__name__)
+        message = str((error or {}).get("message") or exc.message)
+        status = exc.status_code
+        retryable = (
+            error_type in RETRYABLE_ERROR_TYPES or status in (408, 409, 429) or status >= 500
+        )
+        return error_type, status, message, retryable
+    if isinstance(exc, APIConnectionError):
+        return "connection_error", None, str(exc), True
+    module = type(exc).__module__
+    if isinstance(exc, ConnectionError | OSError) or module.startswith(
+        ("httpx", "httpcore", "h11")
+    ):
+        return "connection_error", None, f"{type(exc).__name__}: {exc}", True
+    return type(exc).__name__, None, str(exc), False
+
+
+def _prompt_version(system: str, tools: list[dict[str, Any]], model: str) -> str:
+    digest = hashlib.sha256()
+    digest.update(system.encode())
+    digest.update(json.dumps(tools, sort_keys=True).encode())
+    digest.update(model.encode())
+    return digest.hexdigest()[:16]
+
+
+def _title_from(goal: str) -> str:
+    first = goal.strip().splitlines()[0] if goal.strip() else "Untitled session"
+    return first if len(first) <= 60 else first[:57] + "..."
