@@ -71,14 +71,34 @@ class _Collector:
         return f"{head[:half]}\n[... {cut} chars cut ...]\n{self.tail[-half:]}"
 
 
+def _live_members_linux(pgid: int) -> bool | None:
+    """Whether the group has a non-zombie member, from /proc; None if /proc is unusable."""
+    try:
+        pids = [name for name in os.listdir("/proc") if name.isdigit()]
+    except OSError:
+        return None
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/stat", "rb") as fh:
+                fields = fh.read().rsplit(b")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        # fields: state, ppid, pgrp, ...
+        if len(fields) > 2 and int(fields[2]) == pgid and fields[0] not in (b"Z", b"X"):
+            return True
+    return False
+
+
 def _group_alive(pgid: int) -> bool:
+    """True while a process of the group is still running (zombies awaiting reaping don't count)."""
     try:
         os.killpg(pgid, 0)
     except ProcessLookupError:
         return False
     except PermissionError:
         return True
-    return True
+    live = _live_members_linux(pgid) if sys.platform.startswith("linux") else None
+    return True if live is None else live
 
 
 def _signal_group(pgid: int, sig: int) -> None:
