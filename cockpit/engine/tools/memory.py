@@ -174,7 +174,7 @@ class MemoryTool:
             parts = rel.split("/")
             if any(part.startswith(".") for part in parts):
                 continue
-            for depth in range(1, min(len(parts), 2)):
+            for depth in range(1, min(len(parts), 3)):
                 key = "/".join(parts[:depth]) + "/"
                 entries[key] = entries.get(key, 0) + size
             if len(parts) <= 2:
