@@ -1,0 +1,270 @@
+"""CockpitApp: a thin Textual App wiring the main screen, dialogs, themes and global keys."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from typing import TYPE_CHECKING, ClassVar
+
+from textual.app import App, SystemCommand
+from textual.binding import Binding, BindingType
+from textual.screen import Screen
+
+from cockpit.ui.commands import ActionsProvider, SessionsProvider
+from cockpit.ui.requests import NewSessionRequest
+from cockpit.ui.screens.approval import ApprovalItem, ApprovalResult, ApprovalScreen
+from cockpit.ui.screens.help import HelpScreen
+from cockpit.ui.screens.main import MainScreen, SessionEntry
+from cockpit.ui.screens.new_session import NewSessionScreen
+from cockpit.ui.session_view import Attention
+from cockpit.ui.themes import DEFAULT_THEME, load_themes
+from cockpit.ui.widgets.transcript import Transcript
+
+if TYPE_CHECKING:
+    from cockpit.engine.controller import SessionControl
+
+SessionFactory = Callable[[NewSessionRequest], Awaitable["SessionControl"]]
+
+__all__ = ["CockpitApp", "NewSessionRequest", "SessionFactory", "run_app"]
+
+
+class CockpitApp(App[None]):
+    """Supervise sessions. Give it ready `sessions`, or `requests` for `session_factory`."""
+
+    TITLE = "Cockpit"
+    COMMANDS: ClassVar = App.COMMANDS | {SessionsProvider, ActionsProvider}
+    CSS = """
+    Toast { max-width: 60; }
+    Footer { background: $panel; }
+    """
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("question_mark", "help", "Help", key_display="?"),
+        Binding("ctrl+p", "command_palette", "Palette", show=False),
+        Binding("n", "new_session", "New", show=False),
+        Binding("T", "next_theme", "Theme", show=False),
+        Binding("q", "quit", "Quit", show=False),
+        Binding("ctrl+q", "quit", "Quit", show=False, priority=True),
+    ]
+    ENABLE_COMMAND_PALETTE = True
+
+    def __init__(
+        self,
+        sessions: Sequence[SessionControl] | None = None,
+        session_factory: SessionFactory | None = None,
+        *,
+        requests: Sequence[NewSessionRequest] = (),
+        theme: str | None = None,
+        clock: Callable[[], float] | None = None,
+        persist_theme: bool = True,
+        ask_when_empty: bool = True,
+    ) -> None:
+        super().__init__()
+        self.initial_sessions = list(sessions or [])
+        self.session_factory = session_factory
+        self.initial_requests = list(requests)
+        self.clock = clock or time.time
+        self.persist_theme = persist_theme
+        self.ask_when_empty = ask_when_empty
+        self.cockpit_themes: list[str] = []
+        for found in load_themes().values():
+            self.register_theme(found)
+            self.cockpit_themes.append(found.name)
+        wanted = theme or self._saved_theme()
+        self._saved = wanted
+        self.theme = wanted if wanted in self.available_themes else DEFAULT_THEME
+        self._approval_open = False
+        self._deferred: set[str] = set()
+
+    # --- setup --------------------------------------------------------------------------
+
+    def _saved_theme(self) -> str:
+        try:
+            from cockpit.config import load_settings
+
+            return load_settings().theme
+        except Exception:
+            return DEFAULT_THEME
+
+    def get_default_screen(self) -> Screen[None]:
+        main = MainScreen(self.clock)
+        main.on_attention = self._on_attention
+        return main
+
+    @property
+    def main(self) -> MainScreen:
+        screen = self.screen_stack[0]
+        assert isinstance(screen, MainScreen)
+        return screen
+
+    def on_mount(self) -> None:
+        self.theme_changed_signal.subscribe(self, self._remember_theme)
+        for control in self.initial_sessions:
+            self.main.add_session(control)
+        if self.initial_requests and self.session_factory is not None:
+            self.run_worker(self._create_sessions(self.initial_requests), exclusive=False)
+        elif not self.initial_sessions and self.session_factory is not None and self.ask_when_empty:
+            self.call_after_refresh(self.action_new_session)
+        self.call_after_refresh(self._focus_first)
+
+    def _focus_first(self) -> None:
+        entry = self.main.active_entry
+        if entry is not None:
+            entry.pane.transcript.focus()
+
+    def add_session(self, control: SessionControl) -> None:
+        """Add a running session (from any code on the event loop)."""
+        self.main.add_session(control)
+        if len(self.main.sessions) == 1:
+            self.call_after_refresh(self._focus_first)
+
+    async def _create_sessions(self, requests: Iterable[NewSessionRequest]) -> None:
+        assert self.session_factory is not None
+        for request in requests:
+            try:
+                control = await self.session_factory(request)
+            except Exception as exc:  # the factory's errors are the user's to read
+                self.notify(f"Could not start the session: {exc}", severity="error", timeout=8)
+                continue
+            self.add_session(control)
+
+    # --- attention and approvals ------------------------------------------------------
+
+    def _on_attention(self, entry: SessionEntry, attention: Attention) -> None:
+        self.bell()
+        title = entry.view.title
+        if attention.reason == "approval":
+            self.notify(attention.text, title=f"◆ {title} is waiting for you", severity="warning")
+            if (
+                not self._approval_open
+                and entry.session_id in self.main.visible_ids()
+                and self.screen is self.main
+            ):
+                self.call_after_refresh(self.open_approval, entry.session_id)
+        elif attention.reason == "watchdog":
+            self.notify(attention.text, title=f"‖ {title}: watchdog", severity="warning")
+        else:
+            done = attention.text.startswith("done")
+            self.notify(
+                attention.text,
+                title=f"{title} finished",
+                severity="information" if done else "error",
+            )
+
+    def pending_items(self, first_session: str | None = None) -> list[ApprovalItem]:
+        """Every pending request, those of `first_session` first (the inbox order)."""
+        items: list[ApprovalItem] = []
+        for sid, entry in self.main.sessions.items():
+            for request in entry.view.pending.values():
+                item = ApprovalItem(sid, entry.view.title, request, entry.view.workspace)
+                if sid == first_session:
+                    items.insert(0, item)
+                else:
+                    items.append(item)
+        return items
+
+    def open_approval(self, session_id: str | None = None) -> None:
+        if self._approval_open:
+            return
+        items = self.pending_items(session_id)
+        if session_id is not None:
+            items = [i for i in items if i.session_id == session_id] + [
+                i for i in items if i.session_id != session_id
+            ]
+        if not items:
+            return
+        self._approval_open = True
+        self.push_screen(ApprovalScreen(items), self._approval_done)
+
+    def _approval_done(self, result: ApprovalResult | None) -> None:
+        self._approval_open = False
+        if result is None:
+            return
+        entry = self.main.sessions.get(result.session_id)
+        if entry is None:
+            return
+        if result.decision == "allow":
+            entry.control.approve(result.request_id, result.scope)
+            self.notify(f"Allowed once in {entry.view.title}", timeout=2)
+        else:
+            entry.control.deny(result.request_id, result.message)
+            self.notify(f"Denied in {entry.view.title}", severity="warning", timeout=2)
+        entry.needs_you = False
+        # The next visible request, if any, comes straight after.
+        visible = set(self.main.visible_ids())
+        for item in self.pending_items(result.session_id):
+            if item.session_id in visible and item.request.request_id != result.request_id:
+                self.call_after_refresh(self.open_approval, item.session_id)
+                break
+
+    # --- actions ----------------------------------------------------------------------
+
+    def action_help(self) -> None:
+        if isinstance(self.screen, HelpScreen):
+            return
+        groups: list[tuple[str, list[BindingType]]] = [
+            ("Everywhere", list(self.BINDINGS) + [Binding("ctrl+p", "", "Command palette")]),
+            ("Sessions and panes", list(MainScreen.BINDINGS)),
+            ("Transcript", list(Transcript.BINDINGS)),
+            ("Approval dialog", list(ApprovalScreen.BINDINGS)),
+        ]
+        self.push_screen(HelpScreen(groups))
+
+    def action_new_session(self) -> None:
+        if self.session_factory is None:
+            self.notify("This cockpit was opened without a way to start sessions.", timeout=3)
+            return
+        if isinstance(self.screen, NewSessionScreen):
+            return
+
+        def done(request: NewSessionRequest | None) -> None:
+            if request is not None:
+                self.run_worker(self._create_sessions([request]), exclusive=False)
+
+        self.push_screen(NewSessionScreen(), done)
+
+    def stop_active(self) -> None:
+        entry = self.main.active_entry
+        if entry is not None and entry.status not in ("done", "failed", "stopped", "interrupted"):
+            entry.control.stop()
+
+    def set_theme(self, name: str) -> None:
+        self.theme = name
+
+    def action_next_theme(self) -> None:
+        names = self.cockpit_themes or [DEFAULT_THEME]
+        current = names.index(self.theme) if self.theme in names else -1
+        self.theme = names[(current + 1) % len(names)]
+        self.notify(f"Theme: {self.theme}", timeout=2)
+
+    def _remember_theme(self, theme: object) -> None:
+        name = self.theme
+        if not self.persist_theme or name == self._saved:
+            return
+        self._saved = name
+        try:
+            from cockpit.config import save_setting
+
+            save_setting("theme", name)
+        except OSError as exc:
+            self.notify(f"Could not save the theme: {exc}", severity="warning")
+
+    def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
+        for command in super().get_system_commands(screen):
+            if command.title not in ("Keys", "Maximize", "Minimize"):
+                yield command
+
+    async def action_quit(self) -> None:
+        if self.screen_stack:
+            screen = self.screen_stack[0]
+            if isinstance(screen, MainScreen):
+                screen.remove_all()
+        self.exit()
+
+
+def run_app(
+    sessions: Sequence[SessionControl] | None = None,
+    session_factory: SessionFactory | None = None,
+    **kwargs: object,
+) -> None:
+    """Open the cockpit in the terminal on these sessions (or the new-session dialog)."""
+    CockpitApp(sessions, session_factory, **kwargs).run()  # type: ignore[arg-type]

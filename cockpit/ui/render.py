@@ -1,0 +1,355 @@
+"""Renders transcript items to cached lines (Strips): Markdown for finished text, light for streams."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from rich.console import Console, RenderableType
+from rich.markdown import Markdown
+from rich.segment import Segment
+from rich.style import Style
+from rich.text import Text
+from textual.color import Color
+from textual.strip import Strip
+
+from cockpit.ui.session_view import (
+    AssistantTextItem,
+    Item,
+    MessageItem,
+    NoticeItem,
+    ThinkingItem,
+    ToolCardItem,
+    summarize_input,
+)
+
+SPINNER = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
+COLLAPSED_OUTPUT_LINES = 3
+MAX_OUTPUT_LINES = 2000
+_FENCE = re.compile(r"^\s*(```|~~~)", re.MULTILINE)
+
+
+def fmt_duration(seconds: float) -> str:
+    """850ms, 4.2s, 3m 05s, 2h 03m."""
+    if seconds < 1:
+        return f"{seconds * 1000:.0f}ms"
+    if seconds < 60:
+        return f"{seconds:.1f}s"
+    minutes, secs = divmod(int(seconds), 60)
+    if minutes < 60:
+        return f"{minutes}m {secs:02d}s"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}h {minutes:02d}m"
+
+
+def fmt_tokens(n: int) -> str:
+    if n < 1000:
+        return str(n)
+    if n < 1_000_000:
+        return f"{n / 1000:.1f}k"
+    return f"{n / 1_000_000:.2f}M"
+
+
+@dataclass(frozen=True)
+class Palette:
+    """Rich styles derived from the current Textual theme."""
+
+    dark: bool
+    text: Style
+    muted: Style
+    faint: Style
+    primary: Style
+    accent: Style
+    success: Style
+    warning: Style
+    error: Style
+    selected_bg: Style
+    user_bg: Style
+    code_theme: str
+
+    def tier(self, tier: str) -> Style:
+        return {
+            "low": self.success,
+            "medium": self.primary,
+            "high": self.warning,
+            "critical": self.error + Style(bold=True),
+        }.get(tier, self.muted)
+
+    @classmethod
+    def from_variables(cls, variables: dict[str, str], dark: bool) -> Palette:
+        background = Color.parse(variables.get("background", "#000000"))
+
+        def color(name: str, fallback: str = "#888888") -> Any:
+            try:
+                value = Color.parse(variables.get(name, fallback))
+            except Exception:
+                value = Color.parse(fallback)
+            return (background + value).rich_color
+
+        def blend(name: str, amount: float) -> Any:
+            fg = Color.parse(variables.get(name, "#888888"))
+            return background.blend(background + fg, amount).rich_color
+
+        return cls(
+            dark=dark,
+            text=Style(color=color("foreground")),
+            muted=Style(color=blend("foreground", 0.62)),
+            faint=Style(color=blend("foreground", 0.4)),
+            primary=Style(color=color("text-primary")),
+            accent=Style(color=color("text-accent")),
+            success=Style(color=color("text-success")),
+            warning=Style(color=color("text-warning")),
+            error=Style(color=color("text-error")),
+            selected_bg=Style(bgcolor=blend("primary", 0.22)),
+            user_bg=Style(bgcolor=blend("foreground", 0.07)),
+            code_theme="monokai" if dark else "friendly",
+        )
+
+
+def stable_split(text: str) -> int:
+    """Length of the prefix of streaming Markdown that can no longer change its rendering.
+
+    That is everything up to the last blank line that is outside a code fence.
+    """
+    cut = text.rfind("\n\n")
+    while cut > 0:
+        if len(_FENCE.findall(text, 0, cut)) % 2 == 0:
+            return cut + 2
+        cut = text.rfind("\n\n", 0, cut)
+    return 0
+
+
+def split_blocks(text: str) -> list[str]:
+    """Split Markdown at blank lines outside code fences (each piece renders on its own)."""
+    pieces: list[str] = []
+    start = 0
+    in_fence = False
+    pos = 0
+    for line in text.splitlines(keepends=True):
+        if _FENCE.match(line):
+            in_fence = not in_fence
+        pos += len(line)
+        if not in_fence and not line.strip() and pos - start > 1:
+            pieces.append(text[start:pos])
+            start = pos
+    if start < len(text):
+        pieces.append(text[start:])
+    return [p for p in pieces if p.strip()]
+
+
+class ItemRenderer:
+    """Turns items into Strips for a given width; caches per item and version."""
+
+    def __init__(self, console: Console, palette: Palette) -> None:
+        self.console = console
+        self.palette = palette
+        self._cache: dict[int, tuple[Any, list[Strip]]] = {}
+        # Streaming text blocks: item id -> list of (markdown piece, rendered lines).
+        self._stream_pieces: dict[int, tuple[int, int, list[tuple[str, list[Strip]]]]] = {}
+
+    def clear(self) -> None:
+        self._cache.clear()
+        self._stream_pieces.clear()
+
+    def forget(self, item: Item) -> None:
+        self._cache.pop(id(item), None)
+        self._stream_pieces.pop(id(item), None)
+
+    def lines(
+        self, item: Item, width: int, selected: bool = False, now: float = 0.0
+    ) -> list[Strip]:
+        frame = 0
+        if isinstance(item, ToolCardItem) and item.state == "running":
+            frame = int(now * 10) % len(SPINNER)
+        key = (item.version, width, selected, frame)
+        cached = self._cache.get(id(item))
+        if cached is not None and cached[0] == key:
+            return cached[1]
+        strips = self._render(item, max(width, 10), frame)
+        if selected:
+            strips = [s.apply_style(self.palette.selected_bg) for s in strips]
+        strips.append(Strip.blank(0))
+        self._cache[id(item)] = (key, strips)
+        return strips
+
+    # --- low level -----------------------------------------------------------------
+
+    def _render_lines(self, renderable: RenderableType, width: int) -> list[Strip]:
+        options = self.console.options.update_width(max(width, 1))
+        return [
+            Strip(line)
+            for line in self.console.render_lines(renderable, options, pad=False, new_lines=False)
+        ]
+
+    def _gutter(self, strips: list[Strip], first: str, style: Style, rest: str = "") -> list[Strip]:
+        rest = rest or " " * len(first)
+        out = []
+        for i, strip in enumerate(strips):
+            mark = first if i == 0 else rest
+            out.append(Strip([Segment(mark, style), *strip], len(mark) + strip.cell_length))
+        return out
+
+    def _text(self, text: str | Text, width: int, style: Style | None = None) -> list[Strip]:
+        content = text if isinstance(text, Text) else Text(text, style=style or "")
+        return self._render_lines(content, width)
+
+    def _markdown(self, text: str, width: int) -> list[Strip]:
+        return self._render_lines(
+            Markdown(text, code_theme=self.palette.code_theme, hyperlinks=False), width
+        )
+
+    # --- items --------------------------------------------------------------------------
+
+    def _render(self, item: Item, width: int, frame: int) -> list[Strip]:
+        if isinstance(item, AssistantTextItem):
+            return self._assistant(item, width)
+        if isinstance(item, ToolCardItem):
+            return self._tool_card(item, width, frame)
+        if isinstance(item, ThinkingItem):
+            return self._thinking(item, width)
+        if isinstance(item, MessageItem):
+            return self._message(item, width)
+        if isinstance(item, NoticeItem):
+            return self._notice(item, width)
+        return []
+
+    def _assistant(self, item: AssistantTextItem, width: int) -> list[Strip]:
+        p = self.palette
+        inner = width - 2
+        text = item.text
+        if item.complete:
+            self._stream_pieces.pop(id(item), None)
+            body = self._markdown(text, inner) if text.strip() else []
+            if item.interrupted:
+                body += self._text("(interrupted, retrying)", inner, p.faint + Style(italic=True))
+        else:
+            body = self._streaming(item, text, inner)
+        if not body:
+            body = [Strip.blank(0)]
+        return self._gutter(body, "● ", p.text)
+
+    def _streaming(self, item: AssistantTextItem, text: str, width: int) -> list[Strip]:
+        """Finished paragraphs as Markdown (each rendered once), the growing tail as plain text."""
+        cut = stable_split(text)
+        cached = self._stream_pieces.get(id(item))
+        consumed, pieces = (cached[1], cached[2]) if cached and cached[0] == width else (0, [])
+        if cut > consumed:
+            for piece in split_blocks(text[consumed:cut]):
+                pieces.append((piece, [*self._markdown(piece, width), Strip.blank(0)]))
+            consumed = cut
+        self._stream_pieces[id(item)] = (width, consumed, pieces)
+        body: list[Strip] = [strip for _, lines in pieces for strip in lines]
+        tail = text[cut:].rstrip("\n")
+        if tail:
+            body += self._text(tail + " ▍", width, self.palette.text)
+        elif body and body[-1].cell_length == 0:
+            body = body[:-1]
+        return body
+
+    def _thinking(self, item: ThinkingItem, width: int) -> list[Strip]:
+        p = self.palette
+        style = p.muted + Style(italic=True)
+        n = item.text.count("\n") + 1
+        if not item.expanded:
+            label = Text.assemble(
+                ("✻ Thinking", style), (f"  {n} line{'s' if n != 1 else ''} · enter", p.faint)
+            )
+            return self._text(label, width)
+        head = self._text(Text("✻ Thinking", style=style), width)
+        body = self._gutter(self._text(item.text, width - 2, style), "  ", style)
+        return head + body
+
+    def _message(self, item: MessageItem, width: int) -> list[Strip]:
+        p = self.palette
+        if item.role == "goal":
+            label, style = "Goal", p.accent + Style(bold=True)
+        elif item.role == "steer":
+            label, style = "You (steer)", p.primary + Style(bold=True)
+        elif item.role == "system":
+            label, style = "System", p.muted + Style(bold=True)
+        else:
+            label, style = "You", p.primary + Style(bold=True)
+        body = self._text(Text(item.text, style=p.text), width - 2)
+        head = Strip([Segment(label, style)])
+        lines = [head, *body]
+        lines = self._gutter(lines, "▌ ", style, "▌ ")
+        return [s.extend_cell_length(width).apply_style(p.user_bg) for s in lines]
+
+    def _notice(self, item: NoticeItem, width: int) -> list[Strip]:
+        p = self.palette
+        icon, style = {
+            "info": ("ℹ", p.muted),
+            "warn": ("⚠", p.warning),
+            "error": ("✗", p.error),
+            "success": ("✓", p.success),
+        }[item.level]
+        return self._gutter(self._text(item.text, width - 2, style), f"{icon} ", style)
+
+    def _tool_card(self, item: ToolCardItem, width: int, frame: int) -> list[Strip]:
+        p = self.palette
+        tier_style = p.tier(item.tier)
+        icon, icon_style = {
+            "proposed": ("○", p.muted),
+            "awaiting": ("◆", p.warning + Style(bold=True)),
+            "running": (SPINNER[frame], p.primary),
+            "done": ("✓", p.success),
+            "error": ("✗", p.error),
+            "denied": ("⊘", p.error),
+        }.get(item.state, ("○", p.muted))
+        summary = summarize_input(item.name, item.input)
+        head = Text(no_wrap=True, overflow="ellipsis")
+        head.append(f"{icon} ", icon_style)
+        head.append(item.name, p.text + Style(bold=True))
+        if summary:
+            head.append(f"({summary})", p.text)
+        meta = Text()
+        if item.tier:
+            meta.append(f" {item.tier.upper()} ", tier_style + Style(reverse=True))
+        if item.state in ("done", "error"):
+            if item.duration_ms:
+                meta.append(f" {fmt_duration(item.duration_ms / 1000)}", p.muted)
+            if item.exit_code is not None:
+                meta.append(f" exit {item.exit_code}", p.error if item.exit_code else p.muted)
+        elif item.state == "awaiting":
+            meta.append(" waiting for you", p.warning + Style(bold=True))
+        elif item.state == "running":
+            meta.append(" running", p.primary)
+        inner = width - 2
+        room = max(inner - meta.cell_len - 1, 12)
+        head.truncate(room, overflow="ellipsis")
+        head.pad_right(max(0, inner - head.cell_len - meta.cell_len))
+        head.append_text(meta)
+        lines = self._text(head, inner)[:1]
+        sub: list[Text] = []
+        if item.decision:
+            sub.append(Text(item.decision, p.error if item.state == "denied" else p.muted))
+        if item.state == "awaiting" and item.reasons:
+            sub.append(Text("; ".join(item.reasons), p.warning))
+        body = item.output_text
+        out_lines = body.rstrip("\n").split("\n") if body.strip() else []
+        out_style = p.error if item.is_error and item.state != "denied" else p.muted
+        shown: list[str]
+        more = 0
+        if item.state == "denied" and item.decision:
+            shown = []
+        elif item.expanded:
+            shown = out_lines[:MAX_OUTPUT_LINES]
+            more = len(out_lines) - len(shown)
+        elif item.state == "running":
+            shown = out_lines[-COLLAPSED_OUTPUT_LINES:]
+        else:
+            shown = out_lines[:COLLAPSED_OUTPUT_LINES]
+            more = len(out_lines) - len(shown)
+        for i, line in enumerate(shown):
+            sub.append(Text(line, out_style, no_wrap=not item.expanded, overflow="ellipsis"))
+            if i == 0 and not item.expanded:
+                sub[-1].truncate(inner - 4, overflow="ellipsis")
+        if more > 0:
+            sub.append(Text(f"… +{more} lines (enter to expand)", p.faint + Style(italic=True)))
+        elif item.expanded and len(out_lines) > COLLAPSED_OUTPUT_LINES:
+            sub.append(Text("(enter to collapse)", p.faint + Style(italic=True)))
+        for i, text in enumerate(sub):
+            rendered = self._text(text, inner - 2)
+            lines += self._gutter(rendered, "└ " if i == 0 else "  ", p.faint)
+        return self._gutter(lines, "▌ ", tier_style, "▌ ")

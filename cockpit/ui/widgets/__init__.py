@@ -1,0 +1,1 @@
+"""Widgets of the cockpit, one per file, named for what they show."""

@@ -1,0 +1,332 @@
+"""Transcript: a virtualised Line-API view of one session's items (only visible lines render)."""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from itertools import accumulate
+
+from textual import events
+from textual.binding import Binding
+from textual.geometry import Region, Size
+from textual.message import Message
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+from cockpit.ui.render import COLLAPSED_OUTPUT_LINES, ItemRenderer
+from cockpit.ui.session_view import (
+    AssistantTextItem,
+    Item,
+    MessageItem,
+    SessionView,
+    ThinkingItem,
+    ToolCardItem,
+)
+
+
+def estimate_height(item: Item, width: int) -> int:
+    """A cheap guess of an item's height, used until the item is first drawn."""
+    width = max(width - 4, 10)
+    if isinstance(item, AssistantTextItem):
+        text = item.text
+        return text.count("\n") + len(text) // width + 2
+    if isinstance(item, ToolCardItem):
+        out = item.output_text.count("\n") + 1 if item.output_text else 0
+        return 2 + min(out, COLLAPSED_OUTPUT_LINES + 1) + bool(item.decision)
+    if isinstance(item, ThinkingItem):
+        return 2 if not item.expanded else item.text.count("\n") + len(item.text) // width + 3
+    if isinstance(item, MessageItem):
+        return 3 + len(item.text) // width
+    return 2
+
+
+class Transcript(ScrollView, can_focus=True):
+    """Renders a SessionView's items; heights are exact for drawn items, estimated elsewhere."""
+
+    DEFAULT_CSS = """
+    Transcript {
+        background: $surface;
+        scrollbar-size-vertical: 1;
+        scrollbar-background: $surface;
+        scrollbar-background-hover: $surface;
+        scrollbar-background-active: $surface;
+        scrollbar-color: $panel;
+        scrollbar-color-hover: $primary 50%;
+        overflow-x: hidden;
+        padding: 0 1;
+    }
+    Transcript:focus { background-tint: $foreground 2%; }
+    """
+
+    BINDINGS = [
+        Binding("j", "select(1)", "Next card", show=False),
+        Binding("k", "select(-1)", "Previous card", show=False),
+        Binding("enter,space", "toggle_card", "Expand", tooltip="Expand or collapse the card"),
+        Binding("e", "expand_all", "Expand all", show=False),
+        Binding("up", "scroll_up", "Scroll up", show=False),
+        Binding("down", "scroll_down", "Scroll down", show=False),
+        Binding("pageup", "page_up", "Page up", show=False),
+        Binding("pagedown", "page_down", "Page down", show=False),
+        Binding("home,g", "scroll_home", "Top", show=False),
+        Binding("end,G", "follow", "Follow", show=False),
+        Binding("escape", "unselect", "Unselect", show=False),
+    ]
+
+    class Toggled(Message):
+        """A card was expanded or collapsed."""
+
+        def __init__(self, transcript: Transcript, item: Item) -> None:
+            super().__init__()
+            self.transcript = transcript
+            self.item = item
+
+    def __init__(self, view: SessionView, renderer: ItemRenderer, **kwargs: object) -> None:
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+        self.view = view
+        self.renderer = renderer
+        self.follow = True
+        self.selected: int | None = None
+        self._heights: list[int] = []
+        self._exact: list[bool] = []
+        self._offsets: list[int] = [0]
+        self._width = 0
+        self._running_items: set[int] = set()
+        self.now = 0.0
+
+    # --- model sync -------------------------------------------------------------------
+
+    @property
+    def content_width(self) -> int:
+        return max(self.scrollable_content_region.width, 10)
+
+    def sync(self) -> None:
+        """Take in items that changed since the last sync and repaint what is visible."""
+        width = self.content_width
+        items = self.view.items
+        start = self.view.dirty_from
+        self.view.dirty_from = None
+        if width != self._width:
+            self._width = width
+            start = 0
+        if start is None and len(self._heights) == len(items) and not self._running_items:
+            return
+        start = 0 if start is None else start
+        start = min(start, len(self._heights))
+        del self._heights[start:]
+        del self._exact[start:]
+        for item in items[start:]:
+            self._heights.append(estimate_height(item, width))
+            self._exact.append(False)
+        self._running_items = {
+            i for i in self._running_items if i < len(items) and _is_running(items[i])
+        } | {i for i in range(start, len(items)) if _is_running(items[i])}
+        self._relayout(start)
+        self._prepare_visible()
+
+    def _relayout(self, start: int = 0) -> None:
+        start = min(start, len(self._offsets) - 1)
+        del self._offsets[start + 1 :]
+        self._offsets.extend(
+            list(accumulate(self._heights[start:], initial=self._offsets[start]))[1:]
+        )
+        total = self._offsets[-1]
+        self.virtual_size = Size(self._width, total)
+
+    def _measure(self, index: int) -> bool:
+        """Render item `index` exactly; True when its height changed."""
+        lines = self._lines(index)
+        self._exact[index] = True
+        if len(lines) != self._heights[index]:
+            self._heights[index] = len(lines)
+            return True
+        return False
+
+    def _lines(self, index: int) -> list[Strip]:
+        return self.renderer.lines(
+            self.view.items[index], self._width, selected=index == self.selected, now=self.now
+        )
+
+    def _prepare_visible(self) -> None:
+        """Make the heights of the items on screen exact, then scroll and repaint."""
+        height = max(self.scrollable_content_region.height, 1)
+        n = len(self._heights)
+        if n == 0:
+            self.refresh()
+            return
+        if self.follow:
+            # Measure from the bottom up until the viewport is full.
+            changed_from: int | None = None
+            filled = 0
+            i = n - 1
+            while i >= 0 and filled < height:
+                if (not self._exact[i] or i in self._running_items) and self._measure(i):
+                    changed_from = i
+                filled += self._heights[i]
+                i -= 1
+            if changed_from is not None:
+                self._relayout(min(changed_from, i + 1))
+            self.scroll_to(y=self.max_scroll_y, animate=False, immediate=True)
+        else:
+            top = int(self.scroll_y)
+            first = max(bisect_right(self._offsets, top) - 1, 0)
+            changed = False
+            i = first
+            while i < n and self._offsets[i] < top + height:
+                if not self._exact[i] and self._measure(i):
+                    changed = True
+                    self._relayout(i)
+                i += 1
+            del changed
+        self.refresh()
+
+    def tick(self, now: float) -> None:
+        """Advance spinners of running tool cards that are on screen."""
+        self.now = now
+        if not self._running_items:
+            return
+        top = int(self.scroll_y)
+        bottom = top + self.scrollable_content_region.height
+        for i in self._running_items:
+            if (
+                i < len(self._offsets) - 1
+                and self._offsets[i] < bottom
+                and self._offsets[i + 1] > top
+            ):
+                self.refresh_lines(self._offsets[i], 1)
+
+    # --- rendering ---------------------------------------------------------------------
+
+    def render_line(self, y: int) -> Strip:
+        line = int(self.scroll_y) + y
+        width = self.scrollable_content_region.width
+        style = self.rich_style
+        if line >= self._offsets[-1] or not self._heights:
+            return Strip.blank(width, style)
+        index = bisect_right(self._offsets, line) - 1
+        lines = self._lines(index)
+        row = line - self._offsets[index]
+        if row >= len(lines):
+            return Strip.blank(width, style)
+        strip = lines[row]
+        return strip.crop_extend(0, width, style).apply_style(style).apply_offsets(0, line)
+
+    def on_resize(self, event: events.Resize) -> None:
+        self.sync()
+
+    def watch_scroll_y(self, old_value: float, new_value: float) -> None:
+        super().watch_scroll_y(old_value, new_value)
+        if round(old_value) != round(new_value) and not self.follow:
+            self._prepare_visible()
+
+    def _on_mouse_scroll_up(self, event: events.MouseScrollUp) -> None:
+        self.follow = False
+
+    def _on_mouse_scroll_down(self, event: events.MouseScrollDown) -> None:
+        self.call_after_refresh(self._update_follow)
+
+    def _update_follow(self) -> None:
+        self.follow = self.scroll_y >= self.max_scroll_y
+
+    def item_at(self, line: int) -> int | None:
+        if not self._heights or line < 0 or line >= self._offsets[-1]:
+            return None
+        return bisect_right(self._offsets, line) - 1
+
+    def on_click(self, event: events.Click) -> None:
+        meta_line = event.y + int(self.scroll_y)
+        index = self.item_at(meta_line)
+        if index is not None and _collapsible(self.view.items[index]):
+            self._set_selected(index)
+            self.action_toggle_card()
+
+    # --- actions -----------------------------------------------------------------------
+
+    def _set_selected(self, index: int | None) -> None:
+        previous = self.selected
+        self.selected = index
+        for i in (previous, index):
+            if i is not None and i < len(self._heights):
+                self._measure(i)
+                self._relayout(i)
+        if index is not None:
+            self.follow = False
+            top = self._offsets[index]
+            self.scroll_to_region(
+                Region(0, top, 1, max(self._heights[index] - 1, 1)), animate=False, immediate=True
+            )
+        self._prepare_visible()
+
+    def action_select(self, step: int) -> None:
+        items = self.view.items
+        candidates = [i for i, item in enumerate(items) if _collapsible(item)]
+        if not candidates:
+            return
+        if self.selected is None:
+            target = candidates[-1]
+        else:
+            pos = bisect_right(candidates, self.selected) - 1
+            target = candidates[max(0, min(len(candidates) - 1, pos + step))]
+        self._set_selected(target)
+
+    def action_toggle_card(self) -> None:
+        if self.selected is None:
+            self.action_select(-1)
+        if self.selected is None:
+            return
+        item = self.view.items[self.selected]
+        if isinstance(item, ToolCardItem | ThinkingItem):
+            item.expanded = not item.expanded
+            item.touch()
+            self._measure(self.selected)
+            self._relayout(self.selected)
+            self._prepare_visible()
+            self.post_message(self.Toggled(self, item))
+
+    def action_expand_all(self) -> None:
+        cards = [i for i in self.view.items if isinstance(i, ToolCardItem | ThinkingItem)]
+        expand = not all(c.expanded for c in cards)
+        for card in cards:
+            card.expanded = expand
+            card.touch()
+        self._width = 0
+        self.sync()
+
+    def action_unselect(self) -> None:
+        self._set_selected(None)
+        self.action_follow()
+
+    def action_follow(self) -> None:
+        self.follow = True
+        self._prepare_visible()
+
+    def action_scroll_up(self) -> None:
+        self.follow = False
+        self.scroll_to(y=self.scroll_y - 1, animate=False, immediate=True)
+
+    def action_scroll_down(self) -> None:
+        self.scroll_to(y=self.scroll_y + 1, animate=False, immediate=True)
+        self._update_follow()
+
+    def action_page_up(self) -> None:
+        self.follow = False
+        self.scroll_to(
+            y=self.scroll_y - self.scrollable_content_region.height, animate=False, immediate=True
+        )
+
+    def action_page_down(self) -> None:
+        self.scroll_to(
+            y=self.scroll_y + self.scrollable_content_region.height, animate=False, immediate=True
+        )
+        self._update_follow()
+
+    def action_scroll_home(self) -> None:
+        self.follow = False
+        self.scroll_to(y=0, animate=False, immediate=True)
+        self._prepare_visible()
+
+
+def _collapsible(item: Item) -> bool:
+    return isinstance(item, ToolCardItem | ThinkingItem)
+
+
+def _is_running(item: Item) -> bool:
+    return isinstance(item, ToolCardItem) and item.state == "running"
