@@ -171,44 +171,42 @@ def _validate_messages(messages: Any) -> None:
 
 
 def _validate_tool_pairs(messages: list[dict[str, Any]]) -> None:
-    for i, message in enumerate(messages):
-        blocks = _blocks(message["content"])
-        if message["role"] == "user":
-            results = [(j, b) for j, b in enumerate(blocks) if b.get("type") == "tool_result"]
-            if not results:
-                continue
-            prev = _blocks(messages[i - 1]["content"]) if i > 0 else []
-            uses = {b.get("id") for b in prev if b.get("type") == "tool_use"}
-            if not uses:
+    for role in ("user", "assistant"):  # stray tool_result blocks are reported first
+        for i, message in enumerate(messages):
+            if message["role"] == role:
+                _check_tool_pair(messages, i)
+
+
+def _check_tool_pair(messages: list[dict[str, Any]], i: int) -> None:
+    message = messages[i]
+    blocks = _blocks(message["content"])
+    if message["role"] == "user":
+        results = [(j, b) for j, b in enumerate(blocks) if b.get("type") == "tool_result"]
+        prev = _blocks(messages[i - 1]["content"]) if i > 0 else []
+        uses = {b.get("id") for b in prev if b.get("type") == "tool_use"}
+        for j, block in results:
+            if block.get("tool_use_id") not in uses:
                 raise RequestInvalid(
-                    f"messages.{i}.content.{results[0][0]}: unexpected `tool_use_id` found in "
-                    f"`tool_result` blocks: {results[0][1].get('tool_use_id')}. Each "
-                    "`tool_result` block must have a corresponding `tool_use` block in the "
-                    "previous message."
+                    f"messages.{i}.content.{j}: unexpected `tool_use_id` found in "
+                    f"`tool_result` blocks: {block.get('tool_use_id')}. Each `tool_result` "
+                    "block must have a corresponding `tool_use` block in the previous message."
                 )
-            for j, block in results:
-                if block.get("tool_use_id") not in uses:
-                    raise RequestInvalid(
-                        f"messages.{i}.content.{j}: unexpected `tool_use_id` found in "
-                        f"`tool_result` blocks: {block.get('tool_use_id')}. Each `tool_result` "
-                        "block must have a corresponding `tool_use` block in the previous message."
-                    )
-        elif i + 1 < len(messages):
-            ids = [b.get("id") for b in blocks if b.get("type") == "tool_use"]
-            if not ids:
-                continue
-            answered = {
-                b.get("tool_use_id")
-                for b in _blocks(messages[i + 1]["content"])
-                if b.get("type") == "tool_result"
-            }
-            missing = [str(x) for x in ids if x not in answered]
-            if missing:
-                raise RequestInvalid(
-                    f"messages.{i}: `tool_use` ids were found without `tool_result` blocks "
-                    f"immediately after: {', '.join(missing)}. Each `tool_use` block must have "
-                    "a corresponding `tool_result` block in the next message."
-                )
+        return
+    if i + 1 >= len(messages):
+        return
+    ids = [b.get("id") for b in blocks if b.get("type") == "tool_use"]
+    answered = {
+        b.get("tool_use_id")
+        for b in _blocks(messages[i + 1]["content"])
+        if b.get("type") == "tool_result"
+    }
+    missing = [str(x) for x in ids if x not in answered]
+    if missing:
+        raise RequestInvalid(
+            f"messages.{i}: `tool_use` ids were found without `tool_result` blocks "
+            f"immediately after: {', '.join(missing)}. Each `tool_use` block must have "
+            "a corresponding `tool_result` block in the next message."
+        )
 
 
 # --- usage ------------------------------------------------------------------------------
