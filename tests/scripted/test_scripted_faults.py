@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import time
+
 import anthropic
 import httpx2
 import pytest
+from scripted_agent import make_scenario
 
 from cockpit.scripted.server import ScriptedServer
 
@@ -81,3 +84,31 @@ async def test_faults_are_per_conversation(server: ScriptedServer) -> None:
                 )
     server.reset_faults()
     assert len(server.faults) == 2
+
+
+async def test_pacing_applies_at_speed_one() -> None:
+    scenario = make_scenario(
+        """
+[scenario]
+name = "paced"
+goal = "g"
+pace = { first_token_ms = 150, tokens_per_s = 400 }
+
+[[turn]]
+text = "%s"
+"""
+        % ("word " * 80)
+    )
+    srv = ScriptedServer({"paced": scenario}, speed=1.0)
+    await srv.start()
+    try:
+        async with anthropic.AsyncAnthropic(api_key="k", base_url=srv.base_url) as c:
+            started = time.perf_counter()
+            stream = await c.messages.create(
+                model="scripted:paced", max_tokens=99, messages=USER, stream=True
+            )
+            arrivals = [time.perf_counter() - started async for _ in stream]
+    finally:
+        await srv.stop()
+    assert arrivals[-1] >= 0.15 + 0.15  # first-token latency plus ~80 tokens at 400/s
+    assert arrivals[-1] < 3
