@@ -12,16 +12,14 @@ from textual.screen import Screen
 
 from cockpit.ui.commands import ActionsProvider, SessionsProvider
 from cockpit.ui.requests import NewSessionRequest
-from cockpit.ui.screens.approval import ApprovalItem, ApprovalResult, ApprovalScreen
-from cockpit.ui.screens.help import HelpScreen
 from cockpit.ui.screens.main import MainScreen, SessionEntry
-from cockpit.ui.screens.new_session import NewSessionScreen
 from cockpit.ui.session_view import Attention
 from cockpit.ui.themes import DEFAULT_THEME, load_themes
 from cockpit.ui.widgets.transcript import Transcript
 
 if TYPE_CHECKING:
     from cockpit.engine.controller import SessionControl
+    from cockpit.ui.screens.approval import ApprovalItem, ApprovalResult
 
 SessionFactory = Callable[[NewSessionRequest], Awaitable["SessionControl"]]
 
@@ -78,12 +76,12 @@ class CockpitApp(App[None]):
     # --- setup --------------------------------------------------------------------------
 
     def _saved_theme(self) -> str:
-        try:
-            from cockpit.config import load_settings
+        """The remembered theme (env COCKPIT_THEME, then config.toml), without pydantic.
 
-            return load_settings().theme
-        except Exception:
-            return DEFAULT_THEME
+        `cockpit.config.load_settings()` would add ~0.2 s of pydantic-settings imports to
+        the first paint; this reads the same two sources with the same precedence.
+        """
+        return saved_theme()
 
     def get_default_screen(self) -> Screen[None]:
         main = MainScreen(self.clock)
@@ -108,7 +106,7 @@ class CockpitApp(App[None]):
 
     def _focus_first(self) -> None:
         entry = self.main.active_entry
-        if entry is not None:
+        if entry is not None and entry.pane.ready:
             entry.pane.transcript.focus()
 
     def add_session(self, control: SessionControl) -> None:
@@ -152,6 +150,8 @@ class CockpitApp(App[None]):
 
     def pending_items(self, first_session: str | None = None) -> list[ApprovalItem]:
         """Every pending request, those of `first_session` first (the inbox order)."""
+        from cockpit.ui.screens.approval import ApprovalItem
+
         items: list[ApprovalItem] = []
         for sid, entry in self.main.sessions.items():
             for request in entry.view.pending.values():
@@ -172,6 +172,8 @@ class CockpitApp(App[None]):
             ]
         if not items:
             return
+        from cockpit.ui.screens.approval import ApprovalScreen
+
         self._approval_open = True
         self.push_screen(ApprovalScreen(items), self._approval_done)
 
@@ -199,10 +201,13 @@ class CockpitApp(App[None]):
     # --- actions ----------------------------------------------------------------------
 
     def action_help(self) -> None:
+        from cockpit.ui.screens.approval import ApprovalScreen
+        from cockpit.ui.screens.help import HelpScreen
+
         if isinstance(self.screen, HelpScreen):
             return
         groups: list[tuple[str, list[BindingType]]] = [
-            ("Everywhere", list(self.BINDINGS) + [Binding("ctrl+p", "", "Command palette")]),
+            ("Everywhere", [*self.BINDINGS, Binding("ctrl+p", "", "Command palette")]),
             ("Sessions and panes", list(MainScreen.BINDINGS)),
             ("Transcript", list(Transcript.BINDINGS)),
             ("Approval dialog", list(ApprovalScreen.BINDINGS)),
@@ -210,6 +215,8 @@ class CockpitApp(App[None]):
         self.push_screen(HelpScreen(groups))
 
     def action_new_session(self) -> None:
+        from cockpit.ui.screens.new_session import NewSessionScreen
+
         if self.session_factory is None:
             self.notify("This cockpit was opened without a way to start sessions.", timeout=3)
             return
@@ -259,6 +266,24 @@ class CockpitApp(App[None]):
             if isinstance(screen, MainScreen):
                 screen.remove_all()
         self.exit()
+
+
+def saved_theme() -> str:
+    """The theme setting as `load_settings().theme` would give it, read cheaply."""
+    import os
+    import tomllib
+
+    from cockpit.ui.themes import user_themes_dir
+
+    env = os.environ.get("COCKPIT_THEME")
+    if env:
+        return env
+    try:
+        data = tomllib.loads((user_themes_dir().parent / "config.toml").read_text("utf-8"))
+    except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError):
+        return DEFAULT_THEME
+    theme = data.get("theme")
+    return theme if isinstance(theme, str) and theme else DEFAULT_THEME
 
 
 def run_app(

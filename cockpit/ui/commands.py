@@ -1,4 +1,4 @@
-"""Command-palette providers: jump to a session, and every cockpit action (incl. layouts, themes)."""
+"""Command-palette providers: jump to a session; every cockpit action, layout and theme."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Renders transcript items to cached lines (Strips): Markdown for finished text, light for streams."""
+"""Renders transcript items to cached Strips: Markdown for finished text, light for streams."""
 
 from __future__ import annotations
 
@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from rich.console import Console, RenderableType
-from rich.markdown import Markdown
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
@@ -27,6 +26,7 @@ from cockpit.ui.session_view import (
 SPINNER = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
 COLLAPSED_OUTPUT_LINES = 3
 MAX_OUTPUT_LINES = 2000
+_PAD = Segment(" ")
 _FENCE = re.compile(r"^\s*(```|~~~)", re.MULTILINE)
 
 
@@ -157,19 +157,28 @@ class ItemRenderer:
         self._stream_pieces.pop(id(item), None)
 
     def lines(
-        self, item: Item, width: int, selected: bool = False, now: float = 0.0
+        self,
+        item: Item,
+        width: int,
+        selected: bool = False,
+        now: float = 0.0,
+        base: Style | None = None,
     ) -> list[Strip]:
+        """The item's lines, each exactly `width` cells, styled over `base` (cached)."""
         frame = 0
         if isinstance(item, ToolCardItem) and item.state == "running":
             frame = int(now * 10) % len(SPINNER)
-        key = (item.version, width, selected, frame)
+        key = (item.version, width, selected, frame, base)
         cached = self._cache.get(id(item))
         if cached is not None and cached[0] == key:
             return cached[1]
-        strips = self._render(item, max(width, 10), frame)
+        strips = self._render(item, max(width - 2, 10), frame)
+        strips = [Strip([_PAD, *s], s.cell_length + 1) for s in strips]
         if selected:
             strips = [s.apply_style(self.palette.selected_bg) for s in strips]
         strips.append(Strip.blank(0))
+        base = base or Style()
+        strips = [s.crop_extend(0, width, base).apply_style(base) for s in strips]
         self._cache[id(item)] = (key, strips)
         return strips
 
@@ -195,6 +204,8 @@ class ItemRenderer:
         return self._render_lines(content, width)
 
     def _markdown(self, text: str, width: int) -> list[Strip]:
+        from rich.markdown import Markdown  # imported after the first paint
+
         return self._render_lines(
             Markdown(text, code_theme=self.palette.code_theme, hyperlinks=False), width
         )

@@ -150,7 +150,7 @@ class Script:
 
 INGEST_LOG = """\
 2025-10-09 02:00:01 INFO  ingest: starting nightly load (landing/ -> warehouse.db)
-2025-10-09 02:00:01 INFO  ingest: found 4 files: orders_0409.csv orders_0410.csv orders_0411.csv orders_0412.csv
+2025-10-09 02:00:01 INFO  ingest: found 4 files in landing/ (orders_0409 .. orders_0412)
 2025-10-09 02:00:02 INFO  ingest: orders_0409.csv loaded (1,204 rows)
 2025-10-09 02:00:02 INFO  ingest: orders_0410.csv loaded (1,187 rows)
 2025-10-09 02:00:03 INFO  ingest: orders_0411.csv loaded (1,311 rows)
@@ -305,9 +305,7 @@ def rogue_action() -> list[Event]:
         tools=[
             (
                 "bash",
-                {
-                    "command": "sqlite3 warehouse.db 'SELECT name, SUM(pgsize) FROM dbstat GROUP BY name'"
-                },
+                {"command": "sqlite3 warehouse.db 'SELECT name, SUM(pgsize) FROM dbstat'"},
             )
         ],
     )
@@ -329,3 +327,20 @@ def all_sessions() -> list[list[Event]]:
 
 def last_ts(events: list[Event]) -> float:
     return max(e.ts for e in events)
+
+
+def long_run(n_events: int) -> list[Event]:
+    """A long session of about `n_events` events (repeated read/fix turns)."""
+    s = Script("long")
+    s.start("long-run", "Keep the warehouse healthy overnight.", "long-run")
+    i = 0
+    while len(s.events) < n_events:
+        i += 1
+        text = (
+            f"Pass {i}: checking the next partition.\n\n"
+            f"- partition `p{i:05d}` has **{i * 7 % 1000}** rows\n- nothing unusual"
+        )
+        (tool,) = s.say(text, tools=[("bash", {"command": f"wc -l landing/p{i:05d}.csv"})])
+        s.assess(tool, "low")
+        s.run(tool, "bash", f"{i * 7 % 1000} landing/p{i:05d}.csv\n" * 6)
+    return s.events

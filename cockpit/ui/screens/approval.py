@@ -120,6 +120,7 @@ class ApprovalScreen(ModalScreen[ApprovalResult | None]):
     ApprovalScreen #hint { color: $text-muted; height: 1; }
     """
 
+    AUTO_FOCUS = "#deny"
     BINDINGS = [
         Binding("y", "allow", "Allow once"),
         Binding("n", "deny", "Deny"),
@@ -177,9 +178,6 @@ class ApprovalScreen(ModalScreen[ApprovalResult | None]):
                 yield Button("Deny  n", id="deny", variant="error")
                 yield Button("Deny with message  m", id="deny-message", variant="default")
             yield Static("esc: decide later (the session keeps waiting)", id="hint")
-
-    def on_mount(self) -> None:
-        self.query_one("#deny", Button).focus()
 
     def _result(self, decision: Literal["allow", "deny"], message: str = "") -> ApprovalResult:
         return ApprovalResult(

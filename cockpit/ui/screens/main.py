@@ -10,10 +10,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Container, Horizontal
 from textual.screen import Screen
-from textual.widgets import Footer, OptionList, Static
+from textual.widgets import OptionList, Static
 
 from cockpit.ui.render import ItemRenderer, Palette
 from cockpit.ui.session_view import Attention, SessionView
+from cockpit.ui.widgets.key_bar import KeyBar
 from cockpit.ui.widgets.session_list import SessionList
 from cockpit.ui.widgets.session_pane import SessionPane
 
@@ -21,7 +22,7 @@ if TYPE_CHECKING:
     from cockpit.engine.controller import SessionControl
     from cockpit.events import Event
 
-FLUSH_INTERVAL = 1 / 30
+FLUSH_INTERVAL = 1 / 15
 TICK_INTERVAL = 0.1
 Layout = Literal[1, 2, 4]
 
@@ -57,7 +58,8 @@ class MainScreen(Screen[None]):
     MainScreen #empty {
         width: 1fr; height: 1fr; content-align: center middle; color: $text-muted;
     }
-    MainScreen.-narrow SessionList { width: 26; }
+    MainScreen.-narrow SessionList { display: none; }
+    MainScreen.-narrow SessionList.shown { display: block; width: 30; }
     MainScreen.-narrow #panes.layout-2, MainScreen.-narrow #panes.layout-4 { grid-size: 1 1; }
     MainScreen SessionList.hidden { display: none; }
     MainScreen SessionPane.hidden { display: none; }
@@ -70,7 +72,7 @@ class MainScreen(Screen[None]):
         Binding("w", "next_waiting", "Next waiting"),
         Binding("a", "review", "Approve…"),
         Binding("s", "steer", "Steer"),
-        Binding("p", "toggle_pause", "Pause/resume"),
+        Binding("p", "toggle_pause", "Pause/resume", show=False),
         Binding("x", "stop", "Stop", show=False),
         Binding("1", "layout(1)", "1 pane", show=False),
         Binding("2", "layout(2)", "2 panes", show=False),
@@ -92,13 +94,14 @@ class MainScreen(Screen[None]):
         self._stop_armed: str | None = None
         self.on_attention: Callable[[SessionEntry, Attention], None] | None = None
         self._early: list[SessionControl] = []
+        self._shown: set[str] = set()
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="body"):
             yield SessionList(id="sidebar")
             with Container(id="panes", classes="layout-4"):
                 yield Static("No sessions yet.  Press n for a new session, ? for help.", id="empty")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.renderer = ItemRenderer(self.app.console, self.make_palette())
@@ -120,6 +123,9 @@ class MainScreen(Screen[None]):
         self.renderer.palette = self.make_palette()
         self.renderer.clear()
         for entry in self.sessions.values():
+            if not entry.pane.ready:
+                continue
+            entry.pane.restyle_border()
             entry.pane.transcript._width = 0
             if self._visible(entry.session_id):
                 entry.pane.transcript.sync()
@@ -198,6 +204,9 @@ class MainScreen(Screen[None]):
             entry.status = entry.control.status
             sidebar.set_session(entry.view, entry.status, entry.needs_you)
             if self._visible(session_id):
+                if not entry.pane.ready:
+                    self._dirty.add(session_id)
+                    continue
                 entry.pane.transcript.now = now
                 entry.pane.transcript.sync()
                 entry.pane.refresh_chrome(entry.status, now, compact=self._compact())
@@ -208,6 +217,8 @@ class MainScreen(Screen[None]):
         compact = self._compact()
         for session_id in self.visible_ids():
             entry = self.sessions[session_id]
+            if not entry.pane.ready:
+                continue
             entry.pane.transcript.tick(now)
             entry.pane.refresh_chrome(entry.status, now, compact=compact)
 
@@ -247,16 +258,21 @@ class MainScreen(Screen[None]):
         for sid, entry in self.sessions.items():
             visible = self._visible(sid)
             entry.pane.set_class(not visible, "hidden")
-            entry.pane.set_class(sid == self.active, "active")
+            entry.pane.set_active(sid == self.active)
         # Grid order follows DOM order; move visible panes into slot order.
         visible_panes = [self.sessions[s].pane for s in self.slots if self._visible(s)]
-        for i, pane in enumerate(visible_panes):
-            if i > 0 and pane.parent is panes:
-                panes.move_child(pane, after=visible_panes[i - 1])
-        for sid in self.visible_ids():
+        shown = [c for c in panes.children if c in visible_panes]
+        if shown != visible_panes:
+            for i, pane in enumerate(visible_panes):
+                if i > 0 and pane.parent is panes:
+                    panes.move_child(pane, after=visible_panes[i - 1])
+        newly_visible = set(self.visible_ids()) - self._shown
+        self._shown = set(self.visible_ids())
+        for sid in self._shown:
             entry = self.sessions[sid]
             entry.pane.refresh_chrome(entry.status, now, compact=self._compact())
-            self._dirty.add(sid)
+            if sid in newly_visible:
+                self._dirty.add(sid)
         if self.active:
             self.query_one(SessionList).highlight_session(self.active)
         self.flush()
@@ -281,7 +297,7 @@ class MainScreen(Screen[None]):
                 if self.active != sid:
                     self.active = sid
                     for other in self.sessions.values():
-                        other.pane.set_class(other is entry, "active")
+                        other.pane.set_active(other is entry)
                     self.query_one(SessionList).highlight_session(sid)
                 return
 
@@ -320,7 +336,8 @@ class MainScreen(Screen[None]):
         self.apply_layout()
 
     def action_toggle_sidebar(self) -> None:
-        self.query_one(SessionList).toggle_class("hidden")
+        sidebar = self.query_one(SessionList)
+        sidebar.toggle_class("shown" if self.has_class("-narrow") else "hidden")
 
     def action_next_waiting(self) -> None:
         ids = list(self.sessions)

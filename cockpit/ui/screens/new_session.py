@@ -1,4 +1,4 @@
-"""NewSessionScreen: the dialog that asks for workspace, goal, model or scenario and approval mode."""
+"""NewSessionScreen: asks for workspace, goal, model or scenario, and approval mode."""
 
 from __future__ import annotations
 
@@ -42,6 +42,7 @@ class NewSessionScreen(ModalScreen[NewSessionRequest | None]):
     NewSessionScreen #error { color: $text-error; height: auto; }
     """
 
+    AUTO_FOCUS = "#goal"
     BINDINGS = [
         Binding("escape", "cancel", "Cancel"),
         Binding("ctrl+s", "start", "Start"),
@@ -75,9 +76,6 @@ class NewSessionScreen(ModalScreen[NewSessionRequest | None]):
             with Horizontal(id="buttons"):
                 yield Button("Start", id="start", variant="primary")
                 yield Button("Cancel", id="cancel")
-
-    def on_mount(self) -> None:
-        self.query_one("#goal", Input).focus()
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()

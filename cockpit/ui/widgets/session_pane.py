@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from textual.app import ComposeResult
+from textual.color import Color
 from textual.containers import Vertical
 from textual.content import Content
 from textual.message import Message
@@ -40,10 +41,13 @@ class SessionPane(Vertical):
         background: $surface;
         height: 1fr;
         width: 1fr;
-        &.active { border: round $primary; border-title-style: bold; }
-        & > #header { height: auto; max-height: 2; padding: 0 1; color: $text-muted; }
+        & > #header {
+            height: 2; padding: 0 1; color: $text-muted;
+            text-wrap: nowrap; text-overflow: ellipsis;
+        }
+        &.compact > #header { height: 1; }
         & > #attention {
-            display: none; height: 1; padding: 0 1;
+            display: none; height: 1; padding: 0 1; text-wrap: nowrap; text-overflow: ellipsis;
             background: $warning 20%; color: $text-warning; text-style: bold;
         }
         & > #attention.shown { display: block; }
@@ -64,6 +68,31 @@ class SessionPane(Vertical):
         self.renderer = renderer
         self.status = "running"
         self._header_key: tuple[object, ...] = ()
+        self._active: bool | None = None
+        self._ready = False
+        self._border_key: tuple[object, ...] = ()
+        self._attention_key: tuple[object, ...] = ()
+
+    def on_mount(self) -> None:
+        self._ready = True
+
+    @property
+    def ready(self) -> bool:
+        """True once the children exist (a pane added while running mounts a little later)."""
+        return self._ready
+
+    def set_active(self, active: bool) -> None:
+        """Highlight the active pane by its border only (a class would restyle every child)."""
+        if active == self._active:
+            return
+        self._active = active
+        variables = self.app.theme_variables
+        color = variables["primary"] if active else variables.get("border-blurred", "#444444")
+        self.styles.border = ("round", Color.parse(color))
+
+    def restyle_border(self) -> None:
+        active, self._active = self._active, None
+        self.set_active(bool(active))
 
     def compose(self) -> ComposeResult:
         yield Static(id="header", markup=False)
@@ -80,41 +109,46 @@ class SessionPane(Vertical):
         return self.query_one(SteerInput)
 
     def refresh_chrome(self, status: str, now: float, compact: bool = False) -> None:
-        """Update the border titles, header and attention bar (only when they changed)."""
+        """Update the border titles, header and attention bar (each only when it changed)."""
+        if not self._ready:
+            return
         view = self.view
         self.status = status
         elapsed = fmt_duration(view.elapsed(now)) if view.start_ts is not None else ""
         pending = view.first_pending()
-        key = (status, elapsed, view.title, view.goal, view.model, pending, view.health.tokens)
-        if key == self._header_key:
-            return
-        self._header_key = key
-        icon, label, style = status_badge(status)
-        self.border_title = Content.assemble(
-            (f" {icon} ", style), (view.title, "bold"), ("  ", ""), (label, style), " "
-        )
-        tokens = fmt_tokens(view.health.tokens)
-        self.border_subtitle = f" {elapsed} · {tokens} tok " if elapsed else ""
-        meta = " · ".join(x for x in (view.model, view.mode and f"mode {view.mode}") if x)
-        header = self.query_one("#header", Static)
-        goal = view.goal.replace("\n", " ")
-        header.update(
-            Content.assemble(("Goal ", "bold $text-accent"), (goal, "$text"))
-            if compact or not meta
-            else Content.assemble(
-                ("Goal ", "bold $text-accent"), (goal, "$text"), "\n", (meta, "$text-muted")
+        border_key = (status, elapsed, view.title, view.health.tokens)
+        if border_key != self._border_key:
+            self._border_key = border_key
+            icon, label, style = status_badge(status)
+            self.border_title = Content.assemble(
+                (f" {icon} ", style), (view.title, "bold"), ("  ", ""), (label, style), " "
             )
-        )
-        attention = self.query_one("#attention", Static)
-        if pending is not None:
-            summary = pending.summary or summarize_input(pending.name, pending.input)
-            attention.update(f"◆ Waiting for you: {pending.name}({summary})  — a to review")
-            attention.add_class("shown")
-        elif status == "paused":
-            attention.update("‖ Paused — p to resume, s to steer")
-            attention.add_class("shown")
-        else:
-            attention.remove_class("shown")
+            tokens = fmt_tokens(view.health.tokens)
+            self.border_subtitle = f" {elapsed} · {tokens} tok " if elapsed else ""
+        header_key = (view.goal, view.model, view.mode, compact)
+        if header_key != self._header_key:
+            self._header_key = header_key
+            self.set_class(compact, "compact")
+            meta = " · ".join(x for x in (view.model, view.mode and f"mode {view.mode}") if x)
+            goal = Content.assemble(
+                ("Goal ", "bold $text-accent"), (view.goal.replace("\n", " "), "$text")
+            )
+            if not compact and meta:
+                goal = Content.assemble(goal, "\n", (meta, "$text-muted"))
+            self.query_one("#header", Static).update(goal, layout=False)
+        attention_key = (status, pending.request_id if pending is not None else None)
+        if attention_key != self._attention_key:
+            self._attention_key = attention_key
+            attention = self.query_one("#attention", Static)
+            if pending is not None:
+                summary = pending.summary or summarize_input(pending.name, pending.input)
+                attention.update(f"◆ a: review · {pending.name}({summary})", layout=False)
+                attention.add_class("shown")
+            elif status == "paused":
+                attention.update("‖ Paused — p to resume, s to steer", layout=False)
+                attention.add_class("shown")
+            else:
+                attention.remove_class("shown")
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from bisect import bisect_right
 from itertools import accumulate
 
+from rich.style import Style
 from textual import events
 from textual.binding import Binding
 from textual.geometry import Region, Size
@@ -52,15 +53,13 @@ class Transcript(ScrollView, can_focus=True):
         scrollbar-color: $panel;
         scrollbar-color-hover: $primary 50%;
         overflow-x: hidden;
-        padding: 0 1;
     }
-    Transcript:focus { background-tint: $foreground 2%; }
     """
 
     BINDINGS = [
         Binding("j", "select(1)", "Next card", show=False),
         Binding("k", "select(-1)", "Previous card", show=False),
-        Binding("enter,space", "toggle_card", "Expand", tooltip="Expand or collapse the card"),
+        Binding("enter,space", "toggle_card", "Expand/collapse card", show=False),
         Binding("e", "expand_all", "Expand all", show=False),
         Binding("up", "scroll_up", "Scroll up", show=False),
         Binding("down", "scroll_down", "Scroll down", show=False),
@@ -91,6 +90,9 @@ class Transcript(ScrollView, can_focus=True):
         self._width = 0
         self._running_items: set[int] = set()
         self.now = 0.0
+        self._base_style = Style()
+        self._blank_key: tuple[int, Style] | None = None
+        self._blank_strip = Strip.blank(0)
 
     # --- model sync -------------------------------------------------------------------
 
@@ -101,12 +103,15 @@ class Transcript(ScrollView, can_focus=True):
     def sync(self) -> None:
         """Take in items that changed since the last sync and repaint what is visible."""
         width = self.content_width
+        self._base_style = self.rich_style
         items = self.view.items
         start = self.view.dirty_from
         self.view.dirty_from = None
+        full = False
         if width != self._width:
             self._width = width
             start = 0
+            full = True
         if start is None and len(self._heights) == len(items) and not self._running_items:
             return
         start = 0 if start is None else start
@@ -120,7 +125,7 @@ class Transcript(ScrollView, can_focus=True):
             i for i in self._running_items if i < len(items) and _is_running(items[i])
         } | {i for i in range(start, len(items)) if _is_running(items[i])}
         self._relayout(start)
-        self._prepare_visible()
+        self._prepare_visible(start if not full else None)
 
     def _relayout(self, start: int = 0) -> None:
         start = min(start, len(self._offsets) - 1)
@@ -128,8 +133,11 @@ class Transcript(ScrollView, can_focus=True):
         self._offsets.extend(
             list(accumulate(self._heights[start:], initial=self._offsets[start]))[1:]
         )
-        total = self._offsets[-1]
-        self.virtual_size = Size(self._width, total)
+        size = Size(self._width, self._offsets[-1])
+        if size != self.virtual_size:
+            # Not the reactive setter: that lays out the whole screen on every change.
+            self.set_reactive(Transcript.virtual_size, size)
+            self._scroll_update(size)
 
     def _measure(self, index: int) -> bool:
         """Render item `index` exactly; True when its height changed."""
@@ -142,11 +150,18 @@ class Transcript(ScrollView, can_focus=True):
 
     def _lines(self, index: int) -> list[Strip]:
         return self.renderer.lines(
-            self.view.items[index], self._width, selected=index == self.selected, now=self.now
+            self.view.items[index],
+            self._width,
+            selected=index == self.selected,
+            now=self.now,
+            base=self._base_style,
         )
 
-    def _prepare_visible(self) -> None:
-        """Make the heights of the items on screen exact, then scroll and repaint."""
+    def _prepare_visible(self, repaint_from: int | None = None) -> None:
+        """Make the heights of the items on screen exact, then scroll and repaint.
+
+        `repaint_from`: only items from this index changed (None: repaint everything).
+        """
         height = max(self.scrollable_content_region.height, 1)
         n = len(self._heights)
         if n == 0:
@@ -164,7 +179,13 @@ class Transcript(ScrollView, can_focus=True):
                 i -= 1
             if changed_from is not None:
                 self._relayout(min(changed_from, i + 1))
+            old_y = round(self.scroll_y)
             self.scroll_to(y=self.max_scroll_y, animate=False, immediate=True)
+            if round(self.scroll_y) == old_y and repaint_from is not None:
+                # Nothing moved: repaint only the lines of the items that changed.
+                top = self._offsets[min(repaint_from, n - 1)]
+                self.refresh_lines(top, self._offsets[-1] - top)
+                return
         else:
             top = int(self.scroll_y)
             first = max(bisect_right(self._offsets, top) - 1, 0)
@@ -197,17 +218,19 @@ class Transcript(ScrollView, can_focus=True):
 
     def render_line(self, y: int) -> Strip:
         line = int(self.scroll_y) + y
-        width = self.scrollable_content_region.width
-        style = self.rich_style
         if line >= self._offsets[-1] or not self._heights:
-            return Strip.blank(width, style)
+            return self._blank()
         index = bisect_right(self._offsets, line) - 1
         lines = self._lines(index)
         row = line - self._offsets[index]
-        if row >= len(lines):
-            return Strip.blank(width, style)
-        strip = lines[row]
-        return strip.crop_extend(0, width, style).apply_style(style).apply_offsets(0, line)
+        return lines[row] if row < len(lines) else self._blank()
+
+    def _blank(self) -> Strip:
+        key = (self._width, self._base_style)
+        if self._blank_key != key:
+            self._blank_key = key
+            self._blank_strip = Strip.blank(self._width, self._base_style)
+        return self._blank_strip
 
     def on_resize(self, event: events.Resize) -> None:
         self.sync()
