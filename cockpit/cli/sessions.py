@@ -1,0 +1,203 @@
+"""CLI commands over session files: `cockpit ls`, `cockpit audit verify`, `cockpit export`."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import sys
+from datetime import datetime
+from pathlib import Path
+from typing import IO
+
+import click
+
+from cockpit.errors import CockpitError
+
+
+def _sessions_dir(directory: Path | None, sessions_dir: Path | None) -> Path:
+    if directory is not None:
+        return directory
+    if sessions_dir is not None:
+        return sessions_dir
+    from cockpit.config import load_settings
+
+    return load_settings().resolved_sessions_dir()
+
+
+def _ago(ts: float, now: float) -> str:
+    if not ts:
+        return "-"
+    delta = max(0.0, now - ts)
+    if delta < 60:
+        return f"{delta:.0f}s ago"
+    if delta < 3600:
+        return f"{delta / 60:.0f}m ago"
+    if delta < 86400:
+        return f"{delta / 3600:.0f}h ago"
+    return datetime.fromtimestamp(ts).strftime("%Y-%m-%d %H:%M")
+
+
+def _tokens(n: int) -> str:
+    if n >= 1_000_000:
+        return f"{n / 1_000_000:.1f}M"
+    if n >= 10_000:
+        return f"{n / 1000:.0f}k"
+    return str(n)
+
+
+STATUS_STYLE = {
+    "running": "green",
+    "waiting": "yellow",
+    "paused": "yellow",
+    "done": "cyan",
+    "failed": "red",
+    "stopped": "magenta",
+    "interrupted": "red",
+}
+
+
+def list_sessions(folder: Path) -> tuple[list[object], list[tuple[Path, str]]]:
+    """(summaries newest first, [(file, problem)]) for every *.cockpit file in `folder`."""
+    from cockpit.store.schema import SUFFIX
+    from cockpit.store.session_file import read_summary_sync
+
+    if not folder.exists():
+        raise CockpitError(
+            f"The sessions folder {folder} does not exist; run a session first or pass another "
+            "folder."
+        )
+    if not folder.is_dir():
+        raise CockpitError(f"{folder} is not a folder; pass the folder that holds .cockpit files.")
+    summaries = []
+    problems: list[tuple[Path, str]] = []
+    for path in sorted(folder.glob(f"*{SUFFIX}")):
+        try:
+            summaries.append(read_summary_sync(path))
+        except CockpitError as exc:
+            problems.append((path, str(exc)))
+    summaries.sort(key=lambda s: s.last_activity, reverse=True)
+    return list(summaries), problems
+
+
+def render_ls(folder: Path, width: int | None = None, file: IO[str] | None = None) -> int:
+    """Print the sessions table; returns the number of sessions listed."""
+    import time
+
+    from rich.console import Console
+    from rich.table import Table
+
+    from cockpit.store.summary import SessionSummary
+
+    summaries, problems = list_sessions(folder)
+    console = Console(file=file, width=width, highlight=False)
+    if not summaries and not problems:
+        console.print(f"No sessions in {folder}.")
+        return 0
+    now = time.time()
+    table = Table(title=f"Sessions in {folder}", title_justify="left", expand=False)
+    table.add_column("Title", overflow="fold", max_width=40)
+    table.add_column("Status")
+    table.add_column("Model", overflow="fold")
+    table.add_column("Events", justify="right")
+    table.add_column("Tokens", justify="right")
+    table.add_column("Cost", justify="right")
+    table.add_column("Last activity", justify="right")
+    table.add_column("File", overflow="fold")
+    for s in summaries:
+        assert isinstance(s, SessionSummary)
+        style = STATUS_STYLE.get(s.status, "")
+        table.add_row(
+            s.title or "(untitled)",
+            f"[{style}]{s.status}[/]" if style else s.status,
+            s.model or "-",
+            str(s.event_count),
+            _tokens(s.total_tokens),
+            f"${s.cost_usd:.2f}",
+            _ago(s.last_activity, now),
+            s.path.name,
+        )
+    console.print(table)
+    for path, problem in problems:
+        console.print(f"[yellow]skipped[/] {path.name}: {problem}")
+    return len(summaries)
+
+
+@click.command("ls")
+@click.argument("directory", required=False, type=click.Path(path_type=Path, file_okay=False))
+@click.option(
+    "--sessions-dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=None,
+    help="Folder of session files (default: the configured sessions folder).",
+)
+def ls_command(directory: Path | None, sessions_dir: Path | None) -> None:
+    """List the sessions in DIR (default: the sessions folder)."""
+    render_ls(_sessions_dir(directory, sessions_dir))
+
+
+@click.group("audit")
+def audit_group() -> None:
+    """Check the integrity of session files."""
+
+
+@audit_group.command("verify")
+@click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
+def verify_command(file: Path) -> None:
+    """Recompute FILE's hash chain: exit 0 when it holds, 1 with the first broken event."""
+    from cockpit.store.session_file import SessionStore
+
+    async def run() -> tuple[bool, int, int | None, str]:
+        store = await SessionStore.open(file, readonly=True)
+        try:
+            result = await store.verify()
+        finally:
+            await store.close()
+        return result.ok, result.checked, result.first_bad_seq, result.reason
+
+    ok, checked, bad, reason = asyncio.run(run())
+    if ok:
+        click.echo(f"OK {file}: {checked} events, audit chain intact")
+        return
+    click.echo(f"BROKEN {file}: first bad event seq {bad}: {reason}")
+    sys.exit(1)
+
+
+@click.command("export")
+@click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["jsonl", "md"]),
+    default="jsonl",
+    show_default=True,
+    help="jsonl: one canonical event per line; md: a readable transcript.",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="Write to this file (atomically) instead of standard output.",
+)
+def export_command(file: Path, fmt: str, output: Path | None) -> None:
+    """Export session FILE as JSONL events or a Markdown transcript."""
+    from cockpit.store.export import export_session, write_atomically
+
+    # Validate before creating any output file.
+    asyncio.run(_check_readable(file))
+    if output is None:
+        buffer = io.StringIO()
+        asyncio.run(export_session(file, fmt, buffer))
+        click.echo(buffer.getvalue(), nl=False)
+        return
+    text = io.StringIO()
+    asyncio.run(export_session(file, fmt, text))
+    write_atomically(output, lambda fh: fh.write(text.getvalue()))
+    click.echo(f"Wrote {output}", err=True)
+
+
+async def _check_readable(file: Path) -> None:
+    from cockpit.store.session_file import SessionStore
+
+    store = await SessionStore.open(file, readonly=True)
+    await store.close()
