@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from collections.abc import Callable, Sequence
 from typing import Any, Literal
 
@@ -61,6 +62,8 @@ class ReplayControl:
         self._task: asyncio.Task[None] | None = None
         self._wake = asyncio.Event()
         self._last_ts: float | None = None
+        # Paced replays move the recording's clock to now, so elapsed times read naturally.
+        self._shift = 0.0
         if speed <= 0 and autostart:
             self._play_sync()
 
@@ -136,6 +139,8 @@ class ReplayControl:
             self._play_sync()
             return
         if self._task is None:
+            if self._script:
+                self._shift = time.time() - self._script[min(self._pos, len(self._script) - 1)].ts
             self._task = asyncio.get_running_loop().create_task(self._play_paced())
 
     def _blocked(self) -> bool:
@@ -159,6 +164,8 @@ class ReplayControl:
                 if self._blocked():
                     continue
             self._last_ts = event.ts
+            if self._shift:
+                self._script[self._pos] = event.model_copy(update={"ts": event.ts + self._shift})
             self._step()
 
     def _continue(self) -> None:

@@ -10,6 +10,7 @@ from rich.console import Console, RenderableType
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
+from rich.theme import Theme as RichTheme
 from textual.color import Color
 from textual.strip import Strip
 
@@ -145,6 +146,8 @@ class ItemRenderer:
         self.console = console
         self.palette = palette
         self._cache: dict[int, tuple[Any, list[Strip]]] = {}
+        self._md_theme: RichTheme | None = None
+        self._md_palette: Palette | None = None
         # Streaming text blocks: item id -> list of (markdown piece, rendered lines).
         self._stream_pieces: dict[int, tuple[int, int, list[tuple[str, list[Strip]]]]] = {}
 
@@ -206,9 +209,33 @@ class ItemRenderer:
     def _markdown(self, text: str, width: int) -> list[Strip]:
         from rich.markdown import Markdown  # imported after the first paint
 
-        return self._render_lines(
-            Markdown(text, code_theme=self.palette.code_theme, hyperlinks=False), width
-        )
+        with self.console.use_theme(self._markdown_theme()):
+            return self._render_lines(
+                Markdown(text, code_theme=self.palette.code_theme, hyperlinks=False), width
+            )
+
+    def _markdown_theme(self) -> RichTheme:
+        """Markdown element styles in the colours of the current theme (rich's are for dark)."""
+        if self._md_theme is None or self._md_palette is not self.palette:
+            p = self.palette
+            code = p.accent + p.user_bg
+            self._md_theme = RichTheme(
+                {
+                    "markdown.code": code,
+                    "markdown.h1": p.primary + Style(bold=True),
+                    "markdown.h2": p.primary + Style(bold=True),
+                    "markdown.h3": p.text + Style(bold=True),
+                    "markdown.h4": p.text + Style(bold=True, italic=True),
+                    "markdown.link": p.primary + Style(underline=True),
+                    "markdown.link_url": p.primary,
+                    "markdown.block_quote": p.muted + Style(italic=True),
+                    "markdown.item.bullet": p.muted,
+                    "markdown.item.number": p.muted,
+                    "markdown.hr": p.faint,
+                }
+            )
+            self._md_palette = self.palette
+        return self._md_theme
 
     # --- items --------------------------------------------------------------------------
 
@@ -357,7 +384,7 @@ class ItemRenderer:
             if i == 0 and not item.expanded:
                 sub[-1].truncate(inner - 4, overflow="ellipsis")
         if more > 0:
-            sub.append(Text(f"… +{more} lines (enter to expand)", p.faint + Style(italic=True)))
+            sub.append(Text(f"… +{more} line{"s" if more != 1 else ""} (enter to expand)", p.faint + Style(italic=True)))
         elif item.expanded and len(out_lines) > COLLAPSED_OUTPUT_LINES:
             sub.append(Text("(enter to collapse)", p.faint + Style(italic=True)))
         for i, text in enumerate(sub):

@@ -205,6 +205,8 @@ class SessionView:
         self.start_ts = e.ts
 
     def _on_user_message(self, e: Any) -> None:
+        if e.source == "goal" and e.text == self.goal:
+            return  # the pane header shows the goal
         self._add(MessageItem(role=e.source, text=e.text))
 
     def _on_model_request(self, e: Any) -> None:

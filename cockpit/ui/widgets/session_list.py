@@ -36,9 +36,9 @@ def health_line(view: SessionView) -> Content:
         (f"✗{h.failed_tools}", fail_style),
         " ",
         (f"↻{h.retries}", retry_style),
-        "  ",
+        " ",
         (f"ctx {fill:.0%}", fill_style),
-        (f"  {fmt_tokens(h.tokens)}  ${h.cost_usd:.2f}", "$text-muted"),
+        (f" {fmt_tokens(h.tokens)} ${h.cost_usd:.2f}", "$text-muted"),
     )
 
 
