@@ -384,7 +384,9 @@ class ItemRenderer:
             if i == 0 and not item.expanded:
                 sub[-1].truncate(inner - 4, overflow="ellipsis")
         if more > 0:
-            sub.append(Text(f"… +{more} line{"s" if more != 1 else ""} (enter to expand)", p.faint + Style(italic=True)))
+            plural = "s" if more != 1 else ""
+            hint = f"… +{more} line{plural} (enter to expand)"
+            sub.append(Text(hint, p.faint + Style(italic=True)))
         elif item.expanded and len(out_lines) > COLLAPSED_OUTPUT_LINES:
             sub.append(Text("(enter to collapse)", p.faint + Style(italic=True)))
         for i, text in enumerate(sub):
