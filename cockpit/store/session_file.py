@@ -538,8 +538,7 @@ class SessionStore:
         kinds: Collection[str] | None = None,
     ) -> AsyncIterator[Event]:
         """Events with start_seq <= seq <= end_seq (and of `kinds`), in order, in chunks."""
-        if self._pending:
-            await self.flush()
+        await self.flush()  # what was appended is readable
         where = ["seq > ?"]
         params: list[Any] = [start_seq - 1]
         if end_seq is not None:
@@ -562,8 +561,7 @@ class SessionStore:
 
     async def iter_raw(self) -> AsyncIterator[tuple[int, str]]:
         """(seq, canonical JSON) of every event in order, without parsing (for export)."""
-        if self._pending:
-            await self.flush()
+        await self.flush()  # what was appended is readable
         last = 0
         sql = "SELECT seq, json FROM events WHERE seq > ? ORDER BY seq LIMIT ?"
         while True:
