@@ -10,6 +10,7 @@ import pytest
 from cockpit import events as ev
 from cockpit.errors import CockpitError
 from cockpit.store.session_file import SessionStore, _stamp, read_summary
+
 from .helpers import one_of_each
 
 
