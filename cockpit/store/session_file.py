@@ -17,10 +17,10 @@ import aiosqlite
 
 from cockpit import __version__
 from cockpit.errors import CockpitError
-from cockpit.events import Event, EventBase, canonical_json, parse_event
+from cockpit.events import Event, EventBase, parse_event
 from cockpit.store import schema
 from cockpit.store.redact import Redactor, default_redactor
-from cockpit.store.summary import SessionSummary, SummaryState
+from cockpit.store.summary import SUMMARY_HANDLERS, SessionSummary, SummaryState
 
 GENESIS_HASH = bytes(32)
 READ_CHUNK = 1000
@@ -38,12 +38,13 @@ class VerifyResult(NamedTuple):
     reason: str
 
 
-class _Pending(NamedTuple):
-    seq: int
-    kind: str
-    ts: float
-    data: bytes
-    event: EventBase
+# A queued event: (seq, kind, ts, canonical JSON, the stamped event).
+_Pending = tuple[int, str, float, bytes, EventBase]
+
+
+def _canonical(event: EventBase) -> bytes:
+    """Exactly `cockpit.events.canonical_json(event)` (model_dump_json), minus a decode/encode."""
+    return event.__pydantic_serializer__.to_json(event)
 
 
 def _uri(path: Path, mode: str) -> str:
@@ -95,6 +96,47 @@ def _inspect(path: Path, *, readonly: bool) -> int:
             conn.close()
         version = schema.SCHEMA_VERSION
     return version
+
+
+def _commit_events(
+    conn: sqlite3.Connection,
+    rows: list[tuple[int, str, float, str, bytes]],
+    summary_sql: str,
+    summary_row: tuple[Any, ...],
+) -> None:
+    """One transaction: the batch of events and the updated summary row (connection thread)."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        conn.executemany(_INSERT_EVENT, rows)
+        conn.execute(summary_sql, summary_row)
+        conn.execute("COMMIT")
+    except BaseException:
+        with contextlib.suppress(sqlite3.Error):
+            conn.execute("ROLLBACK")
+        raise
+
+
+async def _run_in_connection(db: aiosqlite.Connection, fn: Any, *args: Any) -> Any:
+    """Run `fn(sqlite3_connection, *args)` on the aiosqlite thread: one round trip per batch.
+
+    Uses aiosqlite's queueing method (`_execute`, which all its public calls go through);
+    falls back to one public call per statement if that ever disappears.
+    """
+    execute = getattr(db, "_execute", None)
+    conn = getattr(db, "_connection", None)
+    if execute is not None and isinstance(conn, sqlite3.Connection):
+        return await execute(fn, conn, *args)
+    rows, summary_sql, summary_row = args
+    await db.execute("BEGIN IMMEDIATE")
+    try:
+        await db.executemany(_INSERT_EVENT, rows)
+        await db.execute(summary_sql, summary_row)
+        await db.execute("COMMIT")
+    except BaseException:
+        with contextlib.suppress(Exception):
+            await db.execute("ROLLBACK")
+        raise
+    return None
 
 
 def _create_file(path: Path, session_id: str, created: float) -> None:
@@ -387,14 +429,14 @@ class SessionStore:
             raise CockpitError(f"{self.path} is closed; events cannot be appended.")
         seq = self._next_seq
         stamped: Any = _stamp(event, self.session_id, seq)
-        data = canonical_json(stamped)
+        data = _canonical(stamped)
         start = data.find(_KIND_MARK)
         redacted = self._redactor.redact_json(data, max(start, 0))
         if redacted is not None:
             stamped = self._reparse(redacted, stamped)
-            data = canonical_json(stamped)
+            data = _canonical(stamped)
         self._next_seq = seq + 1
-        self._pending.append(_Pending(seq, stamped.kind, stamped.ts, data, stamped))
+        self._pending.append((seq, stamped.kind, stamped.ts, data, stamped))
         self._wake.set()
         result: Event = stamped
         return result
@@ -440,7 +482,7 @@ class SessionStore:
                     batch = self._pending[:MAX_BATCH]
                     del self._pending[:MAX_BATCH]
                     await self._write_batch(batch)
-                    self._committed_seq = batch[-1].seq
+                    self._committed_seq = batch[-1][0]
                     self._release_waiters()
                 if self._closing:
                     return
@@ -471,22 +513,24 @@ class SessionStore:
         sha256 = hashlib.sha256
         prev = self._prev_hash
         state = self._state
+        handlers = SUMMARY_HANDLERS
+        last_ts = state.last_activity
         rows: list[tuple[int, str, float, str, bytes]] = []
-        for item in batch:
-            prev = sha256(prev + item.data).digest()
-            rows.append((item.seq, item.kind, item.ts, item.data.decode(), prev))
-            state.apply(item.event)
+        add_row = rows.append
+        for seq, kind, ts, data, event in batch:
+            prev = sha256(prev + data).digest()
+            add_row((seq, kind, ts, data.decode(), prev))
+            if ts > last_ts:
+                last_ts = ts
+            handler = handlers.get(kind)
+            if handler is not None:
+                handler(state, event)
+        state.event_count += len(batch)
+        state.last_seq = batch[-1][0]
+        state.last_activity = last_ts
         state.last_hash = prev
         async with self._write_lock:
-            await db.execute("BEGIN IMMEDIATE")
-            try:
-                await db.executemany(_INSERT_EVENT, rows)
-                await db.execute(state.insert_sql(), state.row())
-                await db.execute("COMMIT")
-            except BaseException:
-                with contextlib.suppress(Exception):
-                    await db.execute("ROLLBACK")
-                raise
+            await _run_in_connection(db, _commit_events, rows, state.insert_sql(), state.row())
         self._prev_hash = prev
 
     # --- other writes and reads ------------------------------------------------------------

@@ -78,7 +78,7 @@ class SummaryState:
         self.last_seq = event.seq
         if event.ts > self.last_activity:
             self.last_activity = event.ts
-        handler = _HANDLERS.get(type(event))
+        handler = SUMMARY_HANDLERS.get(getattr(event, "kind", ""))
         if handler is not None:
             handler(self, event)
 
@@ -161,15 +161,16 @@ def _ended(s: SummaryState, e: Any) -> None:
     s.turns = max(s.turns, e.turns)
 
 
-_HANDLERS: dict[type[ev.EventBase], Any] = {
-    ev.SessionStarted: _started,
-    ev.ModelResponse: _response,
-    ev.ApprovalRequested: _status("waiting"),
-    ev.ApprovalDecided: _decided,
-    ev.Paused: _status("paused"),
-    ev.Resumed: _status("running"),
-    ev.SessionEnded: _ended,
-    ev.ToolCallProposed: _tool_call,
-    ev.ApiError: _error,
-    ev.ToolFinished: _tool_finished,
+# kind -> how an event of that kind changes the summary (other kinds only count).
+SUMMARY_HANDLERS: dict[str, Any] = {
+    "session_started": _started,
+    "model_response": _response,
+    "approval_requested": _status("waiting"),
+    "approval_decided": _decided,
+    "paused": _status("paused"),
+    "resumed": _status("running"),
+    "session_ended": _ended,
+    "tool_call_proposed": _tool_call,
+    "api_error": _error,
+    "tool_finished": _tool_finished,
 }

@@ -9,7 +9,7 @@ import pytest
 
 from cockpit import events as ev
 from cockpit.errors import CockpitError
-from cockpit.store.session_file import SessionStore, _stamp, read_summary
+from cockpit.store.session_file import SessionStore, _canonical, _stamp, read_summary
 
 from .helpers import one_of_each
 
@@ -42,6 +42,7 @@ def test_fast_stamp_equals_model_copy() -> None:
         assert fast == slow
         assert ev.canonical_json(fast) == ev.canonical_json(slow)
         assert fast.model_fields_set == slow.model_fields_set
+        assert _canonical(fast) == ev.canonical_json(fast)  # the store's shortcut is canonical
 
 
 async def test_range_and_kind_filters(tmp_path: Path) -> None:
@@ -181,4 +182,25 @@ async def test_concurrent_appends_and_reads(tmp_path: Path) -> None:
     await asyncio.gather(producer(), reader())
     assert len([e async for e in store.iter_events()]) == 2000
     assert (await store.verify()).ok
+    await store.close()
+
+
+async def test_writer_fallback_without_aiosqlite_internals(tmp_path: Path) -> None:
+    """The batch commit also works through aiosqlite's public calls only."""
+    from cockpit.store import session_file as sf
+
+    store = await SessionStore.create(tmp_path / "fb.cockpit")
+    real = store._writer_db
+    assert real is not None
+
+    class PublicOnly:
+        def __getattr__(self, name: str) -> object:
+            if name in ("_execute", "_connection"):
+                raise AttributeError(name)
+            return getattr(real, name)
+
+    rows = [(1, "user_message", 1.0, ev.canonical_json(ev.UserMessage(text="x")).decode(), b"h")]
+    await sf._run_in_connection(PublicOnly(), sf._commit_events, rows, "SELECT ?", (1,))  # type: ignore[arg-type]
+    row = await store._fetchone("SELECT kind FROM events WHERE seq = 1", ())
+    assert row[0] == "user_message"
     await store.close()
