@@ -431,7 +431,7 @@ class SessionStore:
         stamped: Any = _stamp(event, self.session_id, seq)
         data = _canonical(stamped)
         start = data.find(_KIND_MARK)
-        redacted = self._redactor.redact_json(data, max(start, 0))
+        redacted = self._redactor.redact_bytes(data, max(start, 0))
         if redacted is not None:
             stamped = self._reparse(redacted, stamped)
             data = _canonical(stamped)
