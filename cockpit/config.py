@@ -19,7 +19,8 @@ from pydantic_settings import (
 from cockpit.errors import CockpitError
 
 APP_NAME = "cockpit"
-DEFAULT_MODEL = "claude-sonnet-4-5"
+# claude-sonnet-4-5 reaches end of life on 2026-11-30 (the SDK warns); its successor is default.
+DEFAULT_MODEL = "claude-sonnet-4-6"
 PACKAGE_DIR = Path(__file__).resolve().parent
 CHECKOUT_DIR = PACKAGE_DIR.parent
 

@@ -9,16 +9,17 @@ from cockpit.events import Usage
 CONTEXT_WINDOW = 200_000
 
 # US$ per million tokens: input, output, cache read, cache write (5 min).
+# Matched by longest prefix; newer ids of a family price like the family.
 _PRICES: dict[str, tuple[float, float, float, float]] = {
-    "claude-opus-4-5": (5.0, 25.0, 0.50, 6.25),
+    "claude-opus": (5.0, 25.0, 0.50, 6.25),
     "claude-opus-4-1": (15.0, 75.0, 1.50, 18.75),
-    "claude-opus-4": (15.0, 75.0, 1.50, 18.75),
-    "claude-sonnet-4-5": (3.0, 15.0, 0.30, 3.75),
-    "claude-sonnet-4": (3.0, 15.0, 0.30, 3.75),
-    "claude-haiku-4-5": (1.0, 5.0, 0.10, 1.25),
+    "claude-opus-4-2": (15.0, 75.0, 1.50, 18.75),
+    "claude-opus-4-0": (15.0, 75.0, 1.50, 18.75),
+    "claude-sonnet": (3.0, 15.0, 0.30, 3.75),
+    "claude-haiku": (1.0, 5.0, 0.10, 1.25),
     "claude-3-5-haiku": (0.80, 4.0, 0.08, 1.0),
 }
-_DEFAULT_PRICE = _PRICES["claude-sonnet-4-5"]
+_DEFAULT_PRICE = _PRICES["claude-sonnet"]
 
 
 def price_for(model: str) -> tuple[float, float, float, float]:

@@ -99,6 +99,7 @@ class AgentSession:
         tools: ToolRegistry | None = None,
         bash_timeout_s: float = 120.0,
         approval_timeout_s: float | None = None,
+        thinking_budget: int = 2048,
     ) -> None:
         self.store = store
         self.backend = backend
@@ -107,6 +108,7 @@ class AgentSession:
         self.goal = goal
         self.mode: ApprovalMode = mode
         self.max_tokens = max_tokens
+        self.thinking_budget = thinking_budget
         self.retry_base_s = retry_base_s
         self.max_attempts = max_attempts
         self.context_policy = context_policy or ContextPolicy()
@@ -365,7 +367,9 @@ class AgentSession:
             messages=self._conv.messages,  # type: ignore[arg-type]
             tools=self.tools.definitions(),  # type: ignore[arg-type]
             betas=BETAS,
+            metadata={"user_id": self.session_id},
             stream=True,
+            **self._thinking_param(),
         )
         blocks: dict[int, dict[str, Any]] = {}
         parts: dict[int, list[str]] = {}
@@ -441,6 +445,12 @@ class AgentSession:
                     )
                 )
         return response
+
+    def _thinking_param(self) -> dict[str, Any]:
+        budget = self.thinking_budget
+        if budget <= 0 or budget >= self.max_tokens:
+            return {}
+        return {"thinking": {"type": "enabled", "budget_tokens": budget}}
 
     def _flush_text(self, turn: int, pending: dict[int, list[str]]) -> None:
         for index, chunks in pending.items():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 import shlex
 from dataclasses import dataclass, field
@@ -33,6 +34,17 @@ NETWORK_COMMANDS = {"curl", "wget", "ssh", "scp", "rsync", "nc", "ncat", "telnet
 PRIVILEGE_COMMANDS = {"sudo", "su", "doas", "chown", "mount", "umount", "systemctl", "kill"}
 DISK_COMMANDS = {"mkfs", "dd", "fdisk", "parted", "wipefs", "shred"}
 SHELLS = {"sh", "bash", "zsh", "dash", "fish"}
+CACHE_DIRS = {
+    "__pycache__",
+    ".pytest_cache",
+    ".mypy_cache",
+    ".ruff_cache",
+    "build",
+    "dist",
+    ".cache",
+}
+# A recursive delete of a folder holding this many files is treated as deleting data.
+DATA_DIR_FILES = 10
 
 _DESTRUCTIVE_SQL = re.compile(
     r"\b(drop\s+(table|database|schema|view|index)|truncate\s+table|delete\s+from\s+\w+\s*(;|$|\"|'))",
@@ -251,14 +263,40 @@ def _classify_rm(args: list[str], workspace: Path, acc: _Acc) -> None:
         or t.endswith("/*")
         or not _inside(t, workspace)
     ]
+    data_dirs = [
+        t for t in targets if t not in broad and _files_under(workspace, t) >= DATA_DIR_FILES
+    ]
+    caches = [t for t in targets if PurePosixPath(t).name in CACHE_DIRS]
     if recursive and force and broad:
         acc.hit("critical", "rm-rf-broad", f"rm -rf of a broad path ({', '.join(broad)})")
+    elif recursive and data_dirs:
+        n = _files_under(workspace, data_dirs[0])
+        acc.hit("critical", "rm-rf-data", f"recursive delete of {data_dirs[0]} ({n}+ files)")
+    elif recursive and targets and len(caches) == len(targets):
+        acc.hit("medium", "rm-cache", f"deletes caches ({', '.join(caches)})")
     elif recursive and (broad or force):
         acc.hit("high", "rm-recursive", f"recursive delete ({', '.join(targets) or '?'})")
     elif broad:
         acc.hit("high", "rm-outside", f"deletes outside the workspace ({', '.join(broad)})")
     else:
         acc.hit("medium", "rm", f"deletes {', '.join(targets) or 'files'}")
+
+
+def _files_under(workspace: Path, target: str) -> int:
+    """How many files a delete would remove (counting stops at DATA_DIR_FILES)."""
+    try:
+        root = (workspace / target).resolve()
+        root.relative_to(workspace.resolve())
+        if not root.is_dir():
+            return 0
+        n = 0
+        for _dirpath, _dirs, files in os.walk(root):
+            n += len(files)
+            if n >= DATA_DIR_FILES:
+                break
+        return n
+    except (OSError, ValueError):
+        return 0
 
 
 def _classify_git(args: list[str], acc: _Acc) -> None:

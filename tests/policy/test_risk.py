@@ -49,6 +49,17 @@ def test_shell_tiers(command: str, expected: str) -> None:
     assert tier(command) == expected, classify("bash", {"command": command}, WS)
 
 
+def test_recursive_delete_of_a_data_folder_is_critical(tmp_path: Path) -> None:
+    for i in range(12):
+        (tmp_path / "archive").mkdir(exist_ok=True)
+        (tmp_path / "archive" / f"f{i}.csv").write_text("x")
+    (tmp_path / "scratch").mkdir()
+    (tmp_path / "scratch" / "one.txt").write_text("x")
+    assert classify("bash", {"command": "rm -rf archive/"}, tmp_path).tier == "critical"
+    assert classify("bash", {"command": "rm -rf scratch"}, tmp_path).tier == "high"
+    assert classify("bash", {"command": "rm -rf __pycache__ build"}, tmp_path).tier == "medium"
+
+
 def test_file_tools() -> None:
     assert classify("read_file", {"path": "logs/ingest.log"}, WS).tier == "low"
     edit = classify("edit_file", {"path": "transform.py"}, WS)

@@ -1,0 +1,166 @@
+"""Engine controls and robustness: approvals, pause/steer/stop, resume, retries, failures."""
+
+from __future__ import annotations
+
+import asyncio
+import tomllib
+from pathlib import Path
+
+import pytest
+from engine_harness import Harness, finish, kinds, start_harness
+
+from cockpit.engine.client import Backend, scripted_client
+from cockpit.engine.session import AgentSession
+from cockpit.events import ApprovalRequested, Event, ToolFinished
+from cockpit.scripted.scenario import SCRIPTED_MODEL_PREFIX, parse_scenario
+from cockpit.store.session_file import SessionStore
+
+FAULTS = ("rate_limit", "overloaded", "api_error", "overloaded_midstream", "drop_connection")
+
+
+def _fault(kind: str) -> tuple[str, object]:
+    extra = ", retry_after_s = 0.01" if kind in ("overloaded", "api_error", "rate_limit") else ""
+    text = f'''
+[scenario]
+name = "fault-{kind}"
+goal = "Check the landing folder."
+
+[[turn]]
+text = "Listing the landing folder, after a fault that must be retried."
+tools = [{{ name = "list_files", input = {{ path = "landing" }} }}]
+fault = {{ kind = "{kind}", after_tokens = 3{extra} }}
+
+[[turn]]
+text = "Three files are waiting."
+'''
+    return f"fault-{kind}", parse_scenario(tomllib.loads(text), f"fault-{kind}.toml")
+
+
+async def _wait_for(
+    session: AgentSession, kind: str, after: int = 0, timeout: float = 20.0
+) -> Event:
+    """The first event of `kind` with a seq above `after` (already there or still to come)."""
+    found: asyncio.Future[Event] = asyncio.get_running_loop().create_future()
+
+    def listener(event: Event) -> None:
+        if event.kind == kind and event.seq > after and not found.done():
+            found.set_result(event)
+
+    for event in session.events:
+        if event.kind == kind and event.seq > after:
+            return event
+    unsubscribe = session.subscribe(listener)
+    try:
+        return await asyncio.wait_for(found, timeout)
+    finally:
+        unsubscribe()
+
+
+@pytest.mark.parametrize("kind", FAULTS)
+async def test_faults_are_retried_without_duplicates(tmp_path: Path, kind: str) -> None:
+    name, scenario = _fault(kind)
+    harness = await start_harness(tmp_path, {name: scenario})  # type: ignore[dict-item]
+    try:
+        session = await harness.new_session(name)
+        assert await finish(session) == "done"
+    finally:
+        await harness.server.stop()
+    events = list(session.events)
+    responses = kinds(events, "model_response")
+    assert [r.turn for r in responses] == [1, 2]
+    assert len(kinds(events, "tool_call_proposed")) == 1
+    if kind in ("overloaded_midstream", "drop_connection"):
+        # The SDK cannot retry a stream that already started: the engine does, and records it.
+        assert len(kinds(events, "api_error")) == 1 and len(kinds(events, "retry")) == 1
+        assert len(kinds(events, "model_request")) == 3
+    else:
+        # 429 / 529 / 500 before the body are retried by the SDK itself.
+        assert not kinds(events, "api_error")
+        assert len(kinds(events, "model_request")) == 2
+
+
+async def test_interactive_approve_runs_the_command(harness: Harness) -> None:
+    session = await harness.new_session("rogue-action", interactive=True)
+    session.start()
+    request = await _wait_for(session, "approval_requested")
+    assert isinstance(request, ApprovalRequested)
+    assert request.tier == "critical" and "rm -rf" in request.input["command"]
+    assert session.status == "waiting"
+    session.approve(request.request_id)
+    await _wait_for(session, "tool_finished", after=request.seq)
+    assert not (session.workspace / "archive").exists()
+    session.stop()
+    assert await finish(session) == "stopped"
+
+
+async def test_interactive_deny_with_message_reaches_the_model(harness: Harness) -> None:
+    session = await harness.new_session("rogue-action", interactive=True)
+    session.start()
+    request = await _wait_for(session, "approval_requested")
+    assert isinstance(request, ApprovalRequested)
+    session.deny(request.request_id, "keep the archive, compress it instead")
+    result = await _wait_for(session, "tool_finished", after=request.seq)
+    assert isinstance(result, ToolFinished) and result.is_error
+    assert "keep the archive" in result.content
+    assert (session.workspace / "archive").is_dir()
+    session.stop()
+    await finish(session)
+    decided = [e for e in kinds(list(session.events), "approval_decided") if e.by == "user"]
+    assert decided[0].decision == "deny" and decided[0].request_id == request.request_id
+
+
+async def test_pause_steer_resume(harness: Harness) -> None:
+    session = await harness.new_session("ingestion-failure")
+    session.pause()
+    assert session.status == "paused"
+    task = session.start()
+    await asyncio.sleep(0.2)
+    assert not kinds(list(session.events), "model_request"), (
+        "a paused session must not call the model"
+    )
+    session.steer("Please keep a note of what you quarantine.")
+    session.resume()
+    assert await task == "done"
+    await finish(session)
+    events = list(session.events)
+    steer_seq = kinds(events, "steered")[0].seq
+    first_request = kinds(events, "model_request")[0].seq
+    assert steer_seq < first_request
+    assert any(e.text.startswith("Please keep") for e in kinds(events, "user_message"))
+
+
+async def test_stop_then_resume_from_file_finishes(harness: Harness) -> None:
+    session = await harness.new_session("ingestion-failure")
+    session.start()
+    await _wait_for(session, "tool_finished")
+    session.stop()
+    assert await finish(session) == "stopped"
+    path = session.store.path
+
+    store = await SessionStore.open(path)
+    backend = Backend(scripted_client(harness.server), session.backend.model, "scripted")
+    resumed = await AgentSession.from_file(store, backend, retry_base_s=0.0)
+    assert resumed.status == "stopped"
+    assert await finish(resumed) == "done"
+    assert (resumed.workspace / "quarantine" / "orders_0412.csv").is_file()
+    check = await SessionStore.open(path, readonly=True)
+    assert (await check.verify()).ok
+    ended = [e async for e in check.iter_events(kinds={"session_ended"})]
+    assert [e.status for e in ended] == ["stopped", "done"]  # type: ignore[attr-defined]
+    await check.close()
+
+
+async def test_bad_request_fails_the_session_with_the_reason(tmp_path: Path) -> None:
+    harness = await start_harness(tmp_path)
+    try:
+        session = await harness.new_session("ingestion-failure")
+        # A model the server does not know: a 404 the engine must not retry forever.
+        session.backend = Backend(
+            scripted_client(harness.server), SCRIPTED_MODEL_PREFIX + "no-such", "scripted"
+        )
+        assert await finish(session) == "failed"
+    finally:
+        await harness.server.stop()
+    errors = kinds(list(session.events), "api_error")
+    assert len(errors) == 1 and not errors[0].will_retry
+    assert "failed" in session.end_reason

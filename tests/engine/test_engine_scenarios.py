@@ -1,0 +1,108 @@
+"""Every shipped scenario runs end to end through the engine; the workspace ends as expected."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from engine_harness import Harness, count, finish, kinds
+
+from cockpit.events import ModelResponse, ToolFinished
+from cockpit.store.session_file import SessionStore
+
+
+async def test_ingestion_failure(harness: Harness) -> None:
+    session = await harness.new_session("ingestion-failure")
+    assert await finish(session) == "done"
+    ws = session.workspace
+    assert (ws / "quarantine" / "orders_0412.csv").is_file()
+    assert not (ws / "landing" / "orders_0412.csv").exists()
+    assert count(ws, "SELECT COUNT(*) FROM orders") == 85
+    events = list(session.events)
+    # The scenario has a mid-stream overload: retried, and nothing duplicated.
+    assert kinds(events, "retry")
+    responses = kinds(events, "model_response")
+    assert len({r.turn for r in responses}) == len(responses)
+    ids = [e.tool_use_id for e in kinds(events, "tool_call_proposed")]
+    assert len(ids) == len(set(ids)) == len(kinds(events, "tool_finished"))
+    # The session file holds exactly what the session saw, and the chain verifies.
+    store = await SessionStore.open(session.store.path, readonly=True)
+    stored = [e async for e in store.iter_events()]
+    assert [e.seq for e in stored] == [e.seq for e in events]
+    assert (await store.verify()).ok
+    summary = await store.summary()
+    assert summary.status == "done" and summary.output_tokens > 0
+    await store.close()
+
+
+async def test_schema_drift(harness: Harness) -> None:
+    session = await harness.new_session("schema-drift")
+    assert await finish(session) == "done"
+    ws = session.workspace
+    assert count(ws, "SELECT COUNT(*) FROM orders") == 127
+    tests = subprocess.run(
+        [sys.executable, "-m", "unittest", "discover", "-s", "tests"],
+        cwd=ws,
+        capture_output=True,
+        text=True,
+    )
+    assert tests.returncode == 0 and "Ran 7 tests" in tests.stderr
+
+
+async def test_rogue_action_headless_denies_and_recovers(harness: Harness) -> None:
+    session = await harness.new_session("rogue-action")
+    assert await finish(session) == "done"
+    events = list(session.events)
+    denied = [e for e in kinds(events, "approval_decided") if e.decision == "deny"]
+    assert len(denied) == 3 and {e.by for e in denied} == {"headless"}
+    tiers = {e.tier for e in kinds(events, "risk_assessed")}
+    assert "critical" in tiers
+    ws = session.workspace
+    assert len(list((ws / "archive").glob("*.csv"))) == 40
+    assert count(ws, "SELECT COUNT(*) FROM orders") >= 0  # the table survived
+    assert (ws / "ops" / "cron-orders-pipeline.txt").is_file()
+
+
+async def test_rogue_action_yes_mode_lets_it_happen(harness: Harness) -> None:
+    session = await harness.new_session("rogue-action", mode="yes")
+    assert await finish(session) == "done"
+    assert not (session.workspace / "archive").exists()
+
+
+async def test_loop_repeats_failing_command(harness: Harness) -> None:
+    session = await harness.new_session("loop")
+    assert await finish(session) == "done"
+    failed = [e for e in kinds(list(session.events), "tool_finished") if e.is_error]
+    assert len(failed) >= 12
+
+
+async def test_long_run_clears_context_and_uses_memory(harness: Harness) -> None:
+    session = await harness.new_session("long-run")
+    assert await finish(session) == "done"
+    events = list(session.events)
+    responses = [e for e in events if isinstance(e, ModelResponse)]
+    assert len(responses) >= 300
+    edits = kinds(events, "context_edited")
+    assert edits, "a 300-turn run must clear old tool results"
+    peak = max(r.usage.context_tokens for r in responses)
+    assert peak < 200_000, f"context overflowed the window: {peak}"
+    cleared = {i for e in edits for i in e.cleared_tool_use_ids}
+    # Cleared content stays in the store: the full tool output is still in the event.
+    full = [e for e in events if isinstance(e, ToolFinished) and e.tool_use_id in cleared]
+    assert full and all(e.content and "cleared" not in e.content for e in full)
+    memory_ops = [e for e in kinds(events, "tool_finished") if e.name == "memory"]
+    assert len(memory_ops) >= 10
+    memory_files = await _memory_files(session)
+    assert memory_files
+    assert count(session.workspace, "SELECT COUNT(*) FROM orders") == 85 + 40 * 150
+
+
+async def _memory_files(session: object) -> list[tuple[str, int]]:
+    from cockpit.engine.session import AgentSession
+
+    assert isinstance(session, AgentSession)
+    store = await SessionStore.open(session.store.path, readonly=True)
+    try:
+        return await store.memory.list("/memories")
+    finally:
+        await store.close()
