@@ -240,6 +240,14 @@ class AgentSession:
         if self._task is not None and not self._task.done():
             self._task.cancel()
 
+    async def shutdown(self, reason: str) -> None:
+        """Stop the loop if it runs, recording `reason`, and wait until it has ended."""
+        task = self._task
+        if task is not None and not task.done():
+            self.end_reason = reason
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+
     # ----------------------------------------------------------------- running
     def start(self) -> asyncio.Task[EndStatus]:
         """Run the loop as a task (idempotent while it runs)."""
@@ -360,17 +368,17 @@ class AgentSession:
     async def _stream_once(self, turn: int) -> ModelResponse:
         started = time.monotonic()
         # Raw events, accumulated here: far faster than the SDK's snapshotting stream helper.
-        stream: Any = await self.backend.client.beta.messages.create(
-            model=self.backend.model,
-            max_tokens=self.max_tokens,
-            system=self.system_prompt,
-            messages=self._conv.messages,  # type: ignore[arg-type]
-            tools=self.tools.definitions(),  # type: ignore[arg-type]
-            betas=BETAS,
-            metadata={"user_id": self.session_id},
-            stream=True,
+        params: dict[str, Any] = {
+            "model": self.backend.model,
+            "max_tokens": self.max_tokens,
+            "system": self.system_prompt,
+            "messages": self._conv.messages,
+            "tools": self.tools.definitions(),
+            "betas": BETAS,
+            "metadata": {"user_id": self.session_id},
             **self._thinking_param(),
-        )
+        }
+        stream: Any = await self.backend.client.beta.messages.create(stream=True, **params)
         blocks: dict[int, dict[str, Any]] = {}
         parts: dict[int, list[str]] = {}
         pending_text: dict[int, list[str]] = {}

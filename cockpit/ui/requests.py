@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-APPROVAL_MODES: tuple[str, ...] = ("ask", "auto", "plan", "dry-run")
+# dry-run (mutations on a copy of the workspace) is not built yet, so it is not offered.
+APPROVAL_MODES: tuple[str, ...] = ("ask", "auto", "plan")
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,85 @@
+"""Opens the cockpit TUI: starts sessions on demand and closes them cleanly on exit."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from cockpit.config import load_settings
+
+if TYPE_CHECKING:
+    from cockpit.engine.client import Backend
+    from cockpit.engine.session import AgentSession
+    from cockpit.scripted.server import ScriptedServer
+    from cockpit.ui.requests import NewSessionRequest
+
+DEMO_SCENARIOS = ("ingestion-failure", "schema-drift", "rogue-action")
+
+
+class SessionLauncher:
+    """The cockpit's session factory: one scripted server shared by all offline sessions."""
+
+    def __init__(self, sessions_dir: Path, speed: float) -> None:
+        self.sessions_dir = sessions_dir
+        self.speed = speed
+        self.server: ScriptedServer | None = None
+        self.sessions: list[tuple[AgentSession, Backend]] = []
+
+    async def __call__(self, request: NewSessionRequest) -> AgentSession:
+        from cockpit.cli.run import start_session
+        from cockpit.engine.client import start_scripted_server
+
+        scenario = request.scenario or None
+        if scenario is not None and self.server is None:
+            self.server = await start_scripted_server(self.speed)
+        session, backend = await start_session(
+            goal=request.goal or None,
+            scenario=scenario,
+            model=request.model or None,
+            workspace=Path(request.workspace).expanduser() if request.workspace else None,
+            session_file=None,
+            sessions_dir=self.sessions_dir,
+            mode=request.mode,
+            interactive=True,
+            speed=self.speed,
+            server=self.server,
+        )
+        self.sessions.append((session, backend))
+        session.start()
+        return session
+
+    async def close(self) -> None:
+        """Stop what still runs (it can be resumed later), flush every file, stop the server."""
+        await asyncio.gather(
+            *(session.shutdown("the cockpit was closed") for session, _ in self.sessions)
+        )
+        for session, backend in self.sessions:
+            await session.store.close()
+            await backend.close()
+        if self.server is not None:
+            await self.server.stop()
+
+
+def launch(demo: bool, sessions_dir: Path | None = None, speed: float | None = None) -> None:
+    """Run the cockpit until the user quits; with `demo`, on three scripted sessions."""
+    from cockpit.ui.app import CockpitApp
+    from cockpit.ui.requests import NewSessionRequest
+
+    settings = load_settings()
+    folder = sessions_dir or settings.resolved_sessions_dir()
+    launcher = SessionLauncher(folder, settings.speed if speed is None else speed)
+    requests = (
+        [NewSessionRequest(workspace="", goal="", scenario=name) for name in DEMO_SCENARIOS]
+        if demo
+        else []
+    )
+    app = CockpitApp(session_factory=launcher, requests=requests)
+
+    async def main() -> None:
+        try:
+            await app.run_async()
+        finally:
+            await launcher.close()
+
+    asyncio.run(main())
