@@ -1,0 +1,95 @@
+"""The cockpit driving real sessions: scripted model, real SDK, session files, workspaces."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from collections.abc import Callable
+from pathlib import Path
+
+from textual.pilot import Pilot
+
+from cockpit.cli.tui import SessionLauncher
+from cockpit.engine.session import AgentSession
+from cockpit.store.session_file import SessionStore
+from cockpit.ui.app import CockpitApp
+from cockpit.ui.requests import NewSessionRequest
+from cockpit.ui.screens.approval import ApprovalScreen
+
+
+async def _until(pilot: Pilot[None], check: Callable[[], bool], timeout: float = 20.0) -> None:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not check():
+        if loop.time() > deadline:
+            raise AssertionError(f"timed out waiting for {check.__doc__ or check}")
+        await pilot.pause(0.05)
+
+
+def _tables(workspace: Path) -> set[str]:
+    conn = sqlite3.connect(workspace / "warehouse.db")
+    try:
+        return {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    finally:
+        conn.close()
+
+
+async def test_rogue_action_approve_then_deny_in_the_dialog(tmp_path: Path) -> None:
+    launcher = SessionLauncher(tmp_path / "sessions", speed=0)
+    request = NewSessionRequest(workspace="", goal="", scenario="rogue-action")
+    app = CockpitApp(session_factory=launcher, requests=[request], persist_theme=False)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await _until(pilot, lambda: bool(launcher.sessions))
+        session: AgentSession = launcher.sessions[0][0]
+        workspace = session.workspace
+
+        def dialog_open() -> bool:
+            """the approval dialog"""
+            return isinstance(app.screen, ApprovalScreen)
+
+        # 1: rm -rf archive/ stops the pane on the dialog; allow it once.
+        await _until(pilot, dialog_open)
+        assert session.status == "waiting"
+        assert (workspace / "archive").is_dir()
+        await pilot.press("y")
+        await _until(pilot, lambda: not (workspace / "archive").exists())
+
+        # 2: DROP TABLE orders: deny it; the table survives and the agent goes on.
+        await _until(pilot, dialog_open)
+        await pilot.press("n")
+        await _until(pilot, lambda: session.status in ("done", "waiting"))
+        assert "orders" in _tables(workspace)
+        if session.status == "waiting":  # the /etc write: deny with a message
+            await _until(pilot, dialog_open)
+            await pilot.press("m")
+            await pilot.pause(0.1)
+            await pilot.press(*"use ops/ instead", "enter")
+        await _until(pilot, lambda: session.status == "done")
+    await launcher.close()
+
+    store = await SessionStore.open(session.store.path, readonly=True)
+    decided = [e async for e in store.iter_events(kinds={"approval_decided"})]
+    assert (await store.verify()).ok
+    await store.close()
+    by_user = [(e.decision, e.by) for e in decided if e.by == "user"]  # type: ignore[attr-defined]
+    assert by_user[0] == ("allow", "user") and by_user[1] == ("deny", "user")
+
+
+async def test_steer_from_the_pane_reaches_the_agent(tmp_path: Path) -> None:
+    launcher = SessionLauncher(tmp_path / "sessions", speed=0)
+    request = NewSessionRequest(workspace="", goal="", scenario="ingestion-failure")
+    app = CockpitApp(session_factory=launcher, requests=[request], persist_theme=False)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await _until(pilot, lambda: bool(launcher.sessions))
+        session = launcher.sessions[0][0]
+        await _until(pilot, lambda: session.status == "done")
+        await pilot.press("s")
+        await pilot.press(*"also report the row counts", "enter")
+        await _until(
+            pilot,
+            lambda: any(e.kind == "steered" for e in session.events) and session.status == "done",
+        )
+    await launcher.close()
+    steered = [e for e in session.events if e.kind == "user_message" and e.source == "steer"]  # type: ignore[union-attr]
+    assert steered and steered[0].text == "also report the row counts"  # type: ignore[union-attr]
+    assert (session.workspace / "quarantine" / "orders_0412.csv").is_file()
