@@ -7,7 +7,7 @@ import io
 import sys
 from datetime import datetime
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 import click
 
@@ -94,28 +94,38 @@ def render_ls(folder: Path, width: int | None = None, file: IO[str] | None = Non
         console.print(f"No sessions in {folder}.")
         return 0
     now = time.time()
-    table = Table(title=f"Sessions in {folder}", title_justify="left", expand=False)
-    table.add_column("Title", overflow="fold", max_width=40)
-    table.add_column("Status")
-    table.add_column("Model", overflow="fold")
-    table.add_column("Events", justify="right")
-    table.add_column("Tokens", justify="right")
-    table.add_column("Cost", justify="right")
-    table.add_column("Last activity", justify="right")
-    table.add_column("File", overflow="fold")
+    table = Table(title=f"Sessions in {folder}", title_justify="left", expand=True)
+    # One line per session: cells are cut with an ellipsis, never wrapped; a narrow
+    # terminal drops the model and activity columns rather than squeezing every column.
+    wide = console.width >= 120
+    columns: list[tuple[str, dict[str, Any]]] = [
+        ("Title", {"ratio": 3}),
+        ("Status", {"width": 11}),
+        ("Model", {"ratio": 2}),
+        ("Events", {"justify": "right", "width": 6}),
+        ("Tokens", {"justify": "right", "width": 6}),
+        ("Cost", {"justify": "right", "width": 7}),
+        ("Last activity", {"justify": "right", "width": 13}),
+        ("File", {"ratio": 3}),
+    ]
+    keep = [name for name, _ in columns if wide or name not in ("Model", "Last activity")]
+    for name, options in columns:
+        if name in keep:
+            table.add_column(name, overflow="ellipsis", no_wrap=True, **options)
     for s in summaries:
         assert isinstance(s, SessionSummary)
         style = STATUS_STYLE.get(s.status, "")
-        table.add_row(
-            s.title or "(untitled)",
-            f"[{style}]{s.status}[/]" if style else s.status,
-            s.model or "-",
-            str(s.event_count),
-            _tokens(s.total_tokens),
-            f"${s.cost_usd:.2f}",
-            _ago(s.last_activity, now),
-            s.path.name,
-        )
+        cells = {
+            "Title": s.title or "(untitled)",
+            "Status": f"[{style}]{s.status}[/]" if style else s.status,
+            "Model": s.model or "-",
+            "Events": str(s.event_count),
+            "Tokens": _tokens(s.total_tokens),
+            "Cost": f"${s.cost_usd:.2f}",
+            "Last activity": _ago(s.last_activity, now),
+            "File": s.path.name,
+        }
+        table.add_row(*(cells[name] for name in keep))
     console.print(table)
     for path, problem in problems:
         console.print(f"[yellow]skipped[/] {path.name}: {problem}")

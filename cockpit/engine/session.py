@@ -6,6 +6,7 @@ import asyncio
 import dataclasses
 import hashlib
 import json
+import re
 import time
 import uuid
 from collections.abc import Callable, Sequence
@@ -707,5 +708,7 @@ def _prompt_version(system: str, tools: list[dict[str, Any]], model: str) -> str
 
 
 def _title_from(goal: str) -> str:
+    """The goal's first sentence (or line), cut to 60 characters."""
     first = goal.strip().splitlines()[0] if goal.strip() else "Untitled session"
-    return first if len(first) <= 60 else first[:57] + "..."
+    sentence = re.split(r"(?<=[.!?])\s", first, maxsplit=1)[0]
+    return sentence if len(sentence) <= 60 else sentence[:59] + "…"
