@@ -526,7 +526,7 @@ class AgentSession:
                     tier=assessment.tier,
                     name=name,
                     input=tool_input,
-                    summary=tool.summary(tool_input) if tool else name,
+                    summary=_argument_summary(tool.summary(tool_input), name) if tool else "",
                     reasons=assessment.reasons,
                 )
             )
@@ -697,6 +697,12 @@ def _describe_error(exc: Exception) -> tuple[str, int | None, str, bool]:
     ):
         return "connection_error", None, f"{type(exc).__name__}: {exc}", True
     return type(exc).__name__, None, str(exc), False
+
+
+def _argument_summary(summary: str, name: str) -> str:
+    """A tool's one-line summary without its leading "name: " (the UI shows the name)."""
+    prefix = f"{name}: "
+    return summary[len(prefix) :] if summary.startswith(prefix) else summary
 
 
 def _prompt_version(system: str, tools: list[dict[str, Any]], model: str) -> str:
