@@ -43,7 +43,10 @@ class Conversation:
             self._add_user_block({"type": "text", "text": event.text})
         elif isinstance(event, ModelResponse):
             content = [dict(block) for block in event.content]
-            if content:
+            if content and self.messages and self.messages[-1]["role"] == "assistant":
+                # A continuation after pause_turn extends the same assistant turn.
+                self.messages[-1]["content"].extend(content)
+            elif content:
                 self.messages.append({"role": "assistant", "content": content})
         elif isinstance(event, ToolFinished):
             self._add_tool_result(event)

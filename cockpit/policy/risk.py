@@ -21,8 +21,9 @@ EDIT_TOOLS = {"write_file", "edit_file"}
 READ_ONLY_COMMANDS = {
     "ls", "cat", "head", "tail", "wc", "grep", "egrep", "rg", "find", "echo", "pwd", "stat",
     "file", "du", "df", "sort", "uniq", "cut", "tr", "awk", "diff", "cmp", "true", "false",
-    "printf", "date", "which", "env", "less", "more", "tree", "basename", "dirname", "realpath",
-    "sha256sum", "md5sum", "column", "jq", "test", "[", "nl", "comm", "xxd", "od",
+    "printf", "date", "which", "less", "more", "tree", "basename", "dirname", "realpath",
+    "sha256sum", "md5sum", "column", "jq", "test", "[", "nl", "comm", "xxd", "od", "sleep",
+    "seq", "id", "whoami", "uname", "hostname", "ps", "free", "uptime", "history", "type",
 }  # fmt: skip
 # Commands that change the workspace in ordinary ways (checkpoint first, no prompt in `ask`).
 WORKSPACE_COMMANDS = {
@@ -34,6 +35,8 @@ NETWORK_COMMANDS = {"curl", "wget", "ssh", "scp", "rsync", "nc", "ncat", "telnet
 PRIVILEGE_COMMANDS = {"sudo", "su", "doas", "chown", "mount", "umount", "systemctl", "kill"}
 DISK_COMMANDS = {"mkfs", "dd", "fdisk", "parted", "wipefs", "shred"}
 SHELLS = {"sh", "bash", "zsh", "dash", "fish"}
+# Commands that run another command: the wrapped command is what gets classified.
+WRAPPERS = {"env", "nice", "nohup", "time", "timeout", "xargs", "stdbuf", "command", "exec"}
 CACHE_DIRS = {
     "__pycache__",
     ".pytest_cache",
@@ -196,6 +199,17 @@ def _classify_simple(words: list[str], workspace: Path, acc: _Acc) -> None:
                 acc.hit("medium", "workspace-write", f"writes {target}")
     prog = PurePosixPath(words[0]).name
     args = words[1:]
+    if prog in WRAPPERS:
+        rest = list(args)
+        while rest and (rest[0].startswith("-") or "=" in rest[0] or rest[0].isdigit()):
+            rest = rest[1:]
+        if rest:
+            _classify_simple(rest, workspace, acc)
+        elif prog in {"env", "time", "command"}:
+            acc.hit("low", "read-only", f"{prog} reads only", mutating=False)
+        else:
+            acc.hit("high", "unknown-command", f"{prog} with input from a pipe")
+        return
     if prog in PRIVILEGE_COMMANDS:
         acc.hit("high", "privilege", f"{prog}: privileged or system command")
         if prog in {"sudo", "doas"} and args:

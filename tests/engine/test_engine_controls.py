@@ -164,3 +164,72 @@ async def test_bad_request_fails_the_session_with_the_reason(tmp_path: Path) -> 
     errors = kinds(list(session.events), "api_error")
     assert len(errors) == 1 and not errors[0].will_retry
     assert "failed" in session.end_reason
+
+
+def _scenario(name: str, body: str) -> tuple[str, object]:
+    text = f'[scenario]\nname = "{name}"\ngoal = "Check the landing folder."\n\n{body}'
+    return name, parse_scenario(tomllib.loads(text), f"{name}.toml")
+
+
+async def _run_custom(tmp_path: Path, name: str, body: str) -> AgentSession:
+    scenario_name, scenario = _scenario(name, body)
+    harness = await start_harness(tmp_path, {scenario_name: scenario})  # type: ignore[dict-item]
+    try:
+        session = await harness.new_session(scenario_name)
+        await finish(session)
+    finally:
+        await harness.server.stop()
+    return session
+
+
+async def test_max_tokens_continues(tmp_path: Path) -> None:
+    session = await _run_custom(
+        tmp_path,
+        "cut",
+        '[[turn]]\ntext = "The first half of a long answer"\nstop_reason = "max_tokens"\n\n'
+        '[[turn]]\ntext = "and the second half."\n',
+    )
+    assert session.status == "done"
+    events = list(session.events)
+    assert [r.stop_reason for r in kinds(events, "model_response")] == ["max_tokens", "end_turn"]
+    assert any(e.source == "system" for e in kinds(events, "user_message"))
+
+
+async def test_pause_turn_continues_the_same_turn(tmp_path: Path) -> None:
+    session = await _run_custom(
+        tmp_path,
+        "paused",
+        '[[turn]]\ntext = "Working on it"\nstop_reason = "pause_turn"\n\n'
+        '[[turn]]\ntext = "Finished."\n',
+    )
+    assert session.status == "done"
+    responses = kinds(list(session.events), "model_response")
+    assert [r.stop_reason for r in responses] == ["pause_turn", "end_turn"]
+
+
+async def test_refusal_stops_the_session(tmp_path: Path) -> None:
+    session = await _run_custom(
+        tmp_path, "refuse", '[[turn]]\ntext = "I can\'t help with that."\nstop_reason = "refusal"\n'
+    )
+    assert session.status == "stopped"
+    assert "refus" in kinds(list(session.events), "session_ended")[0].reason
+
+
+async def test_parallel_tool_calls_in_one_turn(tmp_path: Path) -> None:
+    session = await _run_custom(
+        tmp_path,
+        "parallel",
+        '[[turn]]\ntext = "Two looks at once."\ntools = [\n'
+        '  { name = "list_files", input = { path = "landing" } },\n'
+        '  { name = "read_file", input = { path = "README.md" } },\n'
+        '  { name = "bash", input = { command = "sleep 0.3; echo slow" } },\n]\n\n'
+        '[[turn]]\ntext = "Both done."\n',
+    )
+    assert session.status == "done"
+    events = list(session.events)
+    finished = kinds(events, "tool_finished")
+    assert len(finished) == 3, finished
+    assert not any(e.is_error for e in finished), [e.content for e in finished if e.is_error]
+    # The slow call finished last although it was proposed last: they ran concurrently.
+    started = [e.seq for e in kinds(events, "tool_started")]
+    assert max(started) < min(e.seq for e in finished)

@@ -43,6 +43,10 @@ def tier(command: str) -> str:
         ("git reset --hard HEAD~3", "critical"),
         ("dd if=/dev/zero of=/dev/sda", "critical"),
         ("bash -c 'rm -rf /'", "critical"),
+        ("env FOO=1 rm -rf /", "critical"),
+        ("timeout 5 curl https://x", "high"),
+        ("nice -n 10 python pipeline.py run", "medium"),
+        ("sleep 1; echo ok", "low"),
     ],
 )
 def test_shell_tiers(command: str, expected: str) -> None:
