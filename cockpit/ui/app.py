@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import time
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, ClassVar
@@ -20,6 +21,8 @@ from cockpit.ui.widgets.transcript import Transcript
 if TYPE_CHECKING:
     from cockpit.engine.controller import SessionControl
     from cockpit.ui.screens.approval import ApprovalItem, ApprovalResult
+
+GC_THRESHOLD0 = 20_000
 
 SessionFactory = Callable[[NewSessionRequest], Awaitable["SessionControl"]]
 
@@ -72,6 +75,7 @@ class CockpitApp(App[None]):
         self.theme = wanted if wanted in self.available_themes else DEFAULT_THEME
         self._approval_open = False
         self._deferred: set[str] = set()
+        self._gc_thresholds: tuple[int, int, int] | None = None
 
     # --- setup --------------------------------------------------------------------------
 
@@ -103,6 +107,23 @@ class CockpitApp(App[None]):
         elif not self.initial_sessions and self.session_factory is not None and self.ask_when_empty:
             self.call_after_refresh(self.action_new_session)
         self.call_after_refresh(self._focus_first)
+        self.call_after_refresh(self._tune_gc)
+
+    def _tune_gc(self) -> None:
+        """After the first paint: freeze start-up objects out of the collector and collect
+        the young generation less often. Every frame allocates many short-lived Strips;
+        with the default thresholds they get promoted and trigger full collections of
+        ~60 ms several times a second, which were the longest frames while streaming."""
+        if self._gc_thresholds is None:
+            self._gc_thresholds = gc.get_threshold()
+            gc.freeze()
+            gc.set_threshold(GC_THRESHOLD0, *self._gc_thresholds[1:])
+
+    def on_unmount(self) -> None:
+        if self._gc_thresholds is not None:
+            gc.set_threshold(*self._gc_thresholds)
+            gc.unfreeze()
+            self._gc_thresholds = None
 
     def _focus_first(self) -> None:
         entry = self.main.active_entry

@@ -175,13 +175,19 @@ class ItemRenderer:
         cached = self._cache.get(id(item))
         if cached is not None and cached[0] == key:
             return cached[1]
-        strips = self._render(item, max(width - 2, 10), frame)
-        strips = [Strip([_PAD, *s], s.cell_length + 1) for s in strips]
-        if selected:
-            strips = [s.apply_style(self.palette.selected_bg) for s in strips]
-        strips.append(Strip.blank(0))
+        rendered = self._render(item, max(width - 2, 10), frame)
         base = base or Style()
-        strips = [s.crop_extend(0, width, base).apply_style(base) for s in strips]
+        # One Strip per line, built from segments (each Strip carries seven small caches:
+        # chaining Strip operations allocated three per line).
+        over = self.palette.selected_bg if selected else None
+        adjust, apply = Segment.adjust_line_length, Segment.apply_style
+        strips = []
+        for line in rendered:
+            segments: Any = [_PAD, *line]
+            if over is not None:
+                segments = list(apply(segments, over))
+            strips.append(Strip(list(apply(adjust(segments, width, base), base)), width))
+        strips.append(Strip(list(apply([Segment(" " * width, base)], base)), width))
         self._cache[id(item)] = (key, strips)
         return strips
 
@@ -257,8 +263,14 @@ class ItemRenderer:
         inner = width - 2
         text = item.text
         if item.complete:
+            cached = self._stream_pieces.get(id(item))
+            if cached is not None and cached[0] == inner:
+                # Streamed here: keep the blocks already rendered (what the user saw while
+                # it streamed) and render only the rest, instead of the whole text again.
+                body = self._blocks(item, text, len(text), inner)
+            else:
+                body = self._markdown(text, inner) if text.strip() else []
             self._stream_pieces.pop(id(item), None)
-            body = self._markdown(text, inner) if text.strip() else []
             if item.interrupted:
                 body += self._text("(interrupted, retrying)", inner, p.faint + Style(italic=True))
         else:
@@ -267,9 +279,8 @@ class ItemRenderer:
             body = [Strip.blank(0)]
         return self._gutter(body, "● ", p.text)
 
-    def _streaming(self, item: AssistantTextItem, text: str, width: int) -> list[Strip]:
-        """Finished paragraphs as Markdown (each rendered once), the growing tail as plain text."""
-        cut = stable_split(text)
+    def _blocks(self, item: AssistantTextItem, text: str, cut: int, width: int) -> list[Strip]:
+        """`text[:cut]` as Markdown, block by block; blocks rendered before are reused."""
         cached = self._stream_pieces.get(id(item))
         consumed, pieces = (cached[1], cached[2]) if cached and cached[0] == width else (0, [])
         if cut > consumed:
@@ -278,11 +289,19 @@ class ItemRenderer:
             consumed = cut
         self._stream_pieces[id(item)] = (width, consumed, pieces)
         body: list[Strip] = [strip for _, lines in pieces for strip in lines]
+        if body and body[-1].cell_length == 0:
+            body = body[:-1]
+        return body
+
+    def _streaming(self, item: AssistantTextItem, text: str, width: int) -> list[Strip]:
+        """Finished paragraphs as Markdown (each rendered once), the growing tail as plain text."""
+        cut = stable_split(text)
+        body = self._blocks(item, text, cut, width)
         tail = text[cut:].rstrip("\n")
         if tail:
+            if body:
+                body.append(Strip.blank(0))
             body += self._text(tail + " ▍", width, self.palette.text)
-        elif body and body[-1].cell_length == 0:
-            body = body[:-1]
         return body
 
     def _thinking(self, item: ThinkingItem, width: int) -> list[Strip]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
@@ -22,7 +23,11 @@ if TYPE_CHECKING:
     from cockpit.engine.controller import SessionControl
     from cockpit.events import Event
 
-FLUSH_INTERVAL = 1 / 15
+FLUSH_INTERVAL = 1 / 30
+# A pane repaints at most this often: the focused one smoothly, the others slower.
+# Every repaint of a scrolling pane costs the compositor all of its lines (~5 ms).
+FOCUSED_INTERVAL = 1 / 20
+OTHER_INTERVAL = 1 / 7
 TICK_INTERVAL = 0.1
 Layout = Literal[1, 2, 4]
 
@@ -91,6 +96,10 @@ class MainScreen(Screen[None]):
         self.active: str | None = None
         self.renderer: ItemRenderer | None = None
         self._dirty: set[str] = set()
+        # Visible sessions with changes not yet painted, and when each pane last painted.
+        self._stale: set[str] = set()
+        self._painted: dict[str, float] = {}
+        self._sidebar_dirty: set[str] = set()
         self._stop_armed: str | None = None
         self.on_attention: Callable[[SessionEntry, Attention], None] | None = None
         self._early: list[SessionControl] = []
@@ -186,35 +195,83 @@ class MainScreen(Screen[None]):
     # --- the draw loop ------------------------------------------------------------------
 
     def flush(self) -> None:
-        """Fold buffered events and redraw the panes that changed (at most 30 times a second)."""
-        if not self._dirty:
+        """Fold buffered events, then repaint stale panes, staggered and rate-limited.
+
+        The focused pane repaints up to 20 times a second; the others up to 7 times, and at
+        most one of them per flush, so a single frame never repaints every pane.
+        """
+        if self._dirty:
+            dirty, self._dirty = self._dirty, set()
+            for session_id in dirty:
+                entry = self.sessions.get(session_id)
+                if entry is None:
+                    continue
+                queue, entry.queue = entry.queue, []
+                for event in queue:
+                    attention = entry.view.fold(event)
+                    if attention is not None:
+                        self._attention(entry, attention)
+                status = entry.control.status
+                if status != entry.status:
+                    entry.status = status
+                    self._sidebar_dirty.add(session_id)
+                elif queue:
+                    self._sidebar_dirty.add(session_id)
+                self._stale.add(session_id)
+        if not self._stale:
             return
-        dirty, self._dirty = self._dirty, set()
-        sidebar = self.query_one(SessionList)
         now = self.clock()
+        mono = time.monotonic()
+        painted_other = False
+        for session_id in sorted(self._stale, key=lambda s: self._painted.get(s, 0.0)):
+            entry = self.sessions.get(session_id)
+            if entry is None or not self._visible(session_id):
+                self._stale.discard(session_id)
+                continue
+            if not entry.pane.ready:
+                continue
+            focused = session_id == self.active
+            interval = FOCUSED_INTERVAL if focused else OTHER_INTERVAL
+            if mono - self._painted.get(session_id, 0.0) < interval:
+                continue
+            if not focused:
+                if painted_other:
+                    continue
+                painted_other = True
+            self._paint(entry, now, mono)
+
+    def _paint(self, entry: SessionEntry, now: float, mono: float | None = None) -> None:
+        session_id = entry.session_id
+        self._stale.discard(session_id)
+        self._painted[session_id] = time.monotonic() if mono is None else mono
+        entry.pane.transcript.now = now
+        entry.pane.transcript.sync()
+        entry.pane.refresh_chrome(entry.status, now, compact=self._compact())
+
+    def flush_now(self) -> None:
+        """Fold everything and repaint every stale visible pane at once (tests, layout)."""
+        self.flush()
+        now = self.clock()
+        for session_id in list(self._stale):
+            entry = self.sessions.get(session_id)
+            if entry is not None and self._visible(session_id) and entry.pane.ready:
+                self._paint(entry, now)
+
+    def _update_sidebar(self) -> None:
+        if not self._sidebar_dirty:
+            return
+        dirty, self._sidebar_dirty = self._sidebar_dirty, set()
+        sidebar = self.query_one(SessionList)
         for session_id in dirty:
             entry = self.sessions.get(session_id)
-            if entry is None:
-                continue
-            queue, entry.queue = entry.queue, []
-            for event in queue:
-                attention = entry.view.fold(event)
-                if attention is not None:
-                    self._attention(entry, attention)
-            entry.status = entry.control.status
-            sidebar.set_session(entry.view, entry.status, entry.needs_you)
-            if self._visible(session_id):
-                if not entry.pane.ready:
-                    self._dirty.add(session_id)
-                    continue
-                entry.pane.transcript.now = now
-                entry.pane.transcript.sync()
-                entry.pane.refresh_chrome(entry.status, now, compact=self._compact())
+            if entry is not None:
+                sidebar.set_session(entry.view, entry.status, entry.needs_you)
 
     def tick(self) -> None:
         """Spinners and elapsed times of visible panes."""
         now = self.clock()
         compact = self._compact()
+        self._update_sidebar()
         for session_id in self.visible_ids():
             entry = self.sessions[session_id]
             if not entry.pane.ready:
@@ -276,6 +333,11 @@ class MainScreen(Screen[None]):
         if self.active:
             self.query_one(SessionList).highlight_session(self.active)
         self.flush()
+        # Panes that just came into view are drawn now, not at their next turn.
+        for sid in newly_visible:
+            entry = self.sessions[sid]
+            if sid in self._stale and entry.pane.ready:
+                self._paint(entry, now)
 
     def focus_session(self, session_id: str, focus_transcript: bool = True) -> None:
         """Make a session the active pane (bringing it into view) and focus it."""

@@ -114,7 +114,11 @@ class SessionPane(Vertical):
             return
         view = self.view
         self.status = status
-        elapsed = fmt_duration(view.elapsed(now)) if view.start_ts is not None else ""
+        elapsed = ""
+        if view.start_ts is not None:
+            # Whole seconds: tenths would redraw every pane's border ten times a second.
+            seconds = view.elapsed(now)
+            elapsed = fmt_duration(seconds) if seconds >= 60 else f"{int(seconds)}s"
         pending = view.first_pending()
         border_key = (status, elapsed, view.title, view.health.tokens)
         if border_key != self._border_key:

@@ -232,6 +232,10 @@ class Transcript(ScrollView, can_focus=True):
             self._blank_strip = Strip.blank(self._width, self._base_style)
         return self._blank_strip
 
+    def watch_has_focus(self, _has_focus: bool) -> None:
+        """No restyle on focus: no rule depends on the transcript's focus, and restyling
+        re-applies CSS to its scrollbars, which costs a layout of the whole screen."""
+
     def on_resize(self, event: events.Resize) -> None:
         self.sync()
 
