@@ -6,7 +6,7 @@ import tomllib
 
 from textual.widgets import Input
 
-from cockpit.config import config_file
+from cockpit.config import DEFAULT_MODEL, config_file
 from cockpit.engine.replay import ReplayControl
 from cockpit.ui.app import CockpitApp
 from cockpit.ui.requests import NewSessionRequest
@@ -223,7 +223,7 @@ async def test_new_session_dialog_calls_the_factory(tmp_path: object) -> None:
         await pilot.press(*"fix the nightly load", "enter")
         await pilot.pause(0.2)
         assert made and made[0].goal == "fix the nightly load"
-        assert made[0].model == "claude-sonnet-4-5" and made[0].mode == "ask"
+        assert made[0].model == DEFAULT_MODEL and made[0].mode == "ask"
         assert list(app.main.sessions) == ["drift"]
 
 

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Literal
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Container, Horizontal
+from textual.reactive import Reactive
 from textual.screen import Screen
 from textual.widgets import OptionList, Static
 
@@ -20,6 +21,8 @@ from cockpit.ui.widgets.session_list import SessionList
 from cockpit.ui.widgets.session_pane import SessionPane
 
 if TYPE_CHECKING:
+    from textual.widget import Widget
+
     from cockpit.engine.controller import SessionControl
     from cockpit.events import Event
 
@@ -53,6 +56,11 @@ class MainScreen(Screen[None]):
     """Sessions side by side. Events are buffered and drawn at most 30 times a second."""
 
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]
+
+    # Textual repaints the whole screen when focus moves (`Screen.focused` is a repainting
+    # reactive): every pane, the sidebar and the key bar, ~30 ms a pane switch here. The
+    # widgets whose look depends on focus restyle and refresh themselves, so skip that.
+    focused: Reactive[Widget | None] = Reactive(None, repaint=False)
 
     DEFAULT_CSS = """
     MainScreen { layout: vertical; background: $background; }

@@ -11,9 +11,13 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select, Static
 
+from cockpit.config import DEFAULT_MODEL
 from cockpit.ui.requests import APPROVAL_MODES, NewSessionRequest
 
-MODELS = ("claude-sonnet-4-5", "claude-opus-4-1", "claude-haiku-4-5")
+# The default first (the dialog preselects it); the others once each.
+MODELS = tuple(
+    dict.fromkeys((DEFAULT_MODEL, "claude-sonnet-4-5", "claude-opus-4-1", "claude-haiku-4-5"))
+)
 SCENARIOS_DIR = Path(__file__).resolve().parents[2] / "scripted" / "scenarios"
 
 
