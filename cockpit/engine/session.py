@@ -184,6 +184,16 @@ class AgentSession:
         ended = next((e for e in reversed(events) if isinstance(e, SessionEnded)), None)
         if ended is not None and ended.seq == events[-1].seq:
             session._status = ended.status
+        else:
+            # The process died without closing the session: say so before continuing.
+            session._emit(
+                SessionEnded(
+                    status="interrupted",
+                    reason="the process stopped without closing the session",
+                    turns=session._conv.assistant_turns,
+                )
+            )
+            session._status = "interrupted"
         return session
 
     # ----------------------------------------------------------------- control surface

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 import tomllib
 from pathlib import Path
 
@@ -233,3 +234,32 @@ async def test_parallel_tool_calls_in_one_turn(tmp_path: Path) -> None:
     # The slow call finished last although it was proposed last: they ran concurrently.
     started = [e.seq for e in kinds(events, "tool_started")]
     assert max(started) < min(e.seq for e in finished)
+
+
+async def test_resume_after_a_crash_records_the_interruption(harness: Harness) -> None:
+    # A session whose process died mid-run: events on disk, no session_ended.
+    session = await harness.new_session("ingestion-failure")
+    session.start()
+    await _wait_for(session, "tool_finished")
+    await session.store.flush()
+    path = session.store.path
+    crashed = path.with_name("crashed.cockpit")
+    with sqlite3.connect(path) as src, sqlite3.connect(crashed) as dst:
+        src.backup(dst)  # the file as a crash would leave it: flushed events, no ending
+    session.stop()
+    await finish(session)
+    store = await SessionStore.open(path)
+    await store.close()
+
+    store = await SessionStore.open(crashed)
+    before = [e async for e in store.iter_events()]
+    assert before and before[-1].kind != "session_ended"
+    backend = Backend(scripted_client(harness.server), session.backend.model, "scripted")
+    resumed = await AgentSession.from_file(store, backend, retry_base_s=0.0)
+    assert resumed.status == "interrupted"
+    assert await finish(resumed) == "done"
+    check = await SessionStore.open(crashed, readonly=True)
+    ended = [e async for e in check.iter_events(kinds={"session_ended"})]
+    assert (await check.verify()).ok
+    await check.close()
+    assert [e.status for e in ended] == ["interrupted", "done"]  # type: ignore[attr-defined]
