@@ -241,6 +241,9 @@ async def _supervise(
     except asyncio.CancelledError:
         try:
             await kill_group(pgid, grace=0.2)
+            # Let asyncio reap the child now, not after the loop has gone.
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(proc.wait(), 1.0)
         finally:
             _signal_group(pgid, signal.SIGKILL)
         raise
