@@ -6,6 +6,7 @@ import asyncio
 import dataclasses
 import hashlib
 import json
+import logging
 import re
 import time
 import uuid
@@ -52,6 +53,7 @@ if TYPE_CHECKING:
     from cockpit.engine.client import Backend
     from cockpit.store.session_file import SessionStore
 
+logger = logging.getLogger(__name__)
 Listener = Callable[[Event], None]
 EndStatus = Literal["done", "failed", "stopped", "interrupted"]
 
@@ -631,7 +633,10 @@ class AgentSession:
         self._events.append(stamped)
         self._conv.apply(stamped)
         for listener in list(self._listeners):
-            listener(stamped)
+            try:
+                listener(stamped)
+            except Exception:  # a broken viewer must never stop the agent
+                logger.exception("event listener failed on %s", stamped.kind)
         return stamped
 
     def _set_status(self, status: SessionStatus) -> None:
