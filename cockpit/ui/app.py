@@ -7,6 +7,7 @@ import time
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, ClassVar
 
+from textual import events
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
@@ -118,6 +119,12 @@ class CockpitApp(App[None]):
             self._gc_thresholds = gc.get_threshold()
             gc.freeze()
             gc.set_threshold(GC_THRESHOLD0, *self._gc_thresholds[1:])
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.Key) and isinstance(self.screen, MainScreen):
+            # The frame that shows the key's effect carries nothing else (see hold_paints).
+            self.screen.hold_paints()
+        await super().on_event(event)
 
     def on_unmount(self) -> None:
         if self._gc_thresholds is not None:

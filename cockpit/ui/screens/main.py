@@ -112,6 +112,7 @@ class MainScreen(Screen[None]):
         self.on_attention: Callable[[SessionEntry, Attention], None] | None = None
         self._early: list[SessionControl] = []
         self._shown: set[str] = set()
+        self._held = False
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="body"):
@@ -202,12 +203,28 @@ class MainScreen(Screen[None]):
 
     # --- the draw loop ------------------------------------------------------------------
 
-    def flush(self) -> None:
+    def hold_paints(self) -> None:
+        """Keep streaming repaints out of the next frame (a key is being handled).
+
+        The frame that shows a keypress then costs only what the key changed; the timers
+        catch up right after it, one frame (~17 ms) later.
+        """
+        if not self._held:
+            self._held = True
+            self.call_after_refresh(self._release_paints)
+
+    def _release_paints(self) -> None:
+        self._held = False
+
+    def flush(self, force: bool = False) -> None:
         """Fold buffered events, then repaint stale panes, staggered and rate-limited.
 
         The focused pane repaints up to 20 times a second; the others up to 7 times, and at
-        most one of them per flush, so a single frame never repaints every pane.
+        most one of them per flush, so a single frame never repaints every pane. Nothing is
+        repainted while a key's frame is pending (`hold_paints`).
         """
+        if self._held and not force:
+            return
         if self._dirty:
             dirty, self._dirty = self._dirty, set()
             for session_id in dirty:
@@ -258,7 +275,7 @@ class MainScreen(Screen[None]):
 
     def flush_now(self) -> None:
         """Fold everything and repaint every stale visible pane at once (tests, layout)."""
-        self.flush()
+        self.flush(force=True)
         now = self.clock()
         for session_id in list(self._stale):
             entry = self.sessions.get(session_id)
@@ -277,6 +294,8 @@ class MainScreen(Screen[None]):
 
     def tick(self) -> None:
         """Spinners and elapsed times of visible panes."""
+        if self._held:
+            return
         now = self.clock()
         compact = self._compact()
         self._update_sidebar()
@@ -340,7 +359,9 @@ class MainScreen(Screen[None]):
                 self._dirty.add(sid)
         if self.active:
             self.query_one(SessionList).highlight_session(self.active)
-        self.flush()
+        if not newly_visible:
+            return
+        self.flush(force=True)  # a pane that just came into view must not wait
         # Panes that just came into view are drawn now, not at their next turn.
         for sid in newly_visible:
             entry = self.sessions[sid]

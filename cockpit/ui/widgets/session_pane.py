@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Self
+
 from textual.app import ComposeResult
 from textual.color import Color
 from textual.containers import Vertical
 from textual.content import Content
+from textual.geometry import Region
 from textual.message import Message
 from textual.widgets import Input, Static
 
@@ -72,6 +75,7 @@ class SessionPane(Vertical):
         self._ready = False
         self._border_key: tuple[object, ...] = ()
         self._attention_key: tuple[object, ...] = ()
+        self._quiet = False
 
     def on_mount(self) -> None:
         self._ready = True
@@ -93,6 +97,35 @@ class SessionPane(Vertical):
     def restyle_border(self) -> None:
         active, self._active = self._active, None
         self.set_active(bool(active))
+
+    def refresh(
+        self,
+        *regions: Region,
+        repaint: bool = True,
+        layout: bool = False,
+        recompose: bool = False,
+    ) -> Self:
+        if self._quiet:  # _set_border_text repaints only the border rows itself
+            return self
+        return super().refresh(*regions, repaint=repaint, layout=layout, recompose=recompose)
+
+    def _set_border_text(self, title: Content, subtitle: str) -> None:
+        """Set the border title and subtitle, repainting only the top and bottom rows.
+
+        Textual repaints the whole pane (and the compositor every widget in it) when a
+        border title changes; the elapsed time alone changes once a second in every pane.
+        """
+        self._quiet = True
+        try:
+            self.border_title = title
+            self.border_subtitle = subtitle
+        finally:
+            self._quiet = False
+        width, height = self.size
+        if height > 1:
+            self.refresh(Region(0, 0, width, 1), Region(0, height - 1, width, 1))
+        else:
+            self.refresh()
 
     def compose(self) -> ComposeResult:
         yield Static(id="header", markup=False)
@@ -124,11 +157,11 @@ class SessionPane(Vertical):
         if border_key != self._border_key:
             self._border_key = border_key
             icon, label, style = status_badge(status)
-            self.border_title = Content.assemble(
+            title = Content.assemble(
                 (f" {icon} ", style), (view.title, "bold"), ("  ", ""), (label, style), " "
             )
             tokens = fmt_tokens(view.health.tokens)
-            self.border_subtitle = f" {elapsed} · {tokens} tok " if elapsed else ""
+            self._set_border_text(title, f" {elapsed} · {tokens} tok " if elapsed else "")
         header_key = (view.goal, view.model, view.mode, compact)
         if header_key != self._header_key:
             self._header_key = header_key
