@@ -16,11 +16,11 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from cockpit.defaults import DEFAULT_MODEL
 from cockpit.errors import CockpitError
 
 APP_NAME = "cockpit"
-# claude-sonnet-4-5 reaches end of life on 2026-11-30 (the SDK warns); its successor is default.
-DEFAULT_MODEL = "claude-sonnet-4-6"
+__all__ = ["DEFAULT_MODEL", "Settings", "load_settings", "save_setting"]
 PACKAGE_DIR = Path(__file__).resolve().parent
 CHECKOUT_DIR = PACKAGE_DIR.parent
 

@@ -14,10 +14,10 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from cockpit.config import load_settings
 from cockpit.errors import CockpitError
 
 if TYPE_CHECKING:
+    from cockpit.config import Settings
     from cockpit.engine.client import Backend
     from cockpit.engine.session import AgentSession, EndStatus
     from cockpit.scripted.server import ScriptedServer
@@ -35,7 +35,15 @@ def open_tui() -> None:
     launch(demo=False)
 
 
-def _sessions_dir(option: Path | None) -> Path:
+def load_settings(**overrides: Any) -> Settings:
+    """Settings, imported on first use: pydantic-settings stays off the TUI's start-up path."""
+    from cockpit.config import load_settings as load
+
+    return load(**overrides)
+
+
+def ensure_sessions_dir(option: Path | None) -> Path:
+    """The sessions folder (flag, env, config or default), created when missing."""
     path = option or load_settings().resolved_sessions_dir()
     try:
         path.mkdir(parents=True, exist_ok=True)
@@ -211,7 +219,7 @@ def run_command(
         raise CockpitError(
             f"{session_file} already exists; pick a new --session path or `cockpit resume` it."
         )
-    folder = _sessions_dir(session_file.parent if session_file else sessions_dir)
+    folder = ensure_sessions_dir(session_file.parent if session_file else sessions_dir)
 
     async def main() -> str:
         session, backend = await start_session(
@@ -296,14 +304,14 @@ def demo_command(
 
     No API key and no network: each session gets a fresh copy of the demo workspace.
     """
-    settings = load_settings()
-    folder = _sessions_dir(sessions_dir)
-    pace = settings.speed if speed is None else speed
     if not headless:
         from cockpit.cli.tui import launch
 
-        launch(demo=True, sessions_dir=folder, speed=pace)
+        launch(demo=True, sessions_dir=sessions_dir, speed=speed)
         return
+    settings = load_settings()
+    folder = ensure_sessions_dir(sessions_dir)
+    pace = settings.speed if speed is None else speed
 
     async def main() -> str:
         from cockpit.engine.client import start_scripted_server

@@ -6,8 +6,6 @@ import asyncio
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from cockpit.config import load_settings
-
 if TYPE_CHECKING:
     from cockpit.engine.client import Backend
     from cockpit.engine.session import AgentSession
@@ -20,29 +18,33 @@ DEMO_SCENARIOS = ("ingestion-failure", "schema-drift", "rogue-action")
 class SessionLauncher:
     """The cockpit's session factory: one scripted server shared by all offline sessions."""
 
-    def __init__(self, sessions_dir: Path, speed: float) -> None:
-        self.sessions_dir = sessions_dir
-        self.speed = speed
+    def __init__(self, sessions_dir: Path | None = None, speed: float | None = None) -> None:
+        # Resolved on the first session, after the first paint (settings import is slow).
+        self._sessions_dir = sessions_dir
+        self._speed = speed
         self.server: ScriptedServer | None = None
         self.sessions: list[tuple[AgentSession, Backend]] = []
 
     async def __call__(self, request: NewSessionRequest) -> AgentSession:
-        from cockpit.cli.run import start_session
+        from cockpit.cli.run import ensure_sessions_dir, load_settings, start_session
         from cockpit.engine.client import start_scripted_server
 
+        if self._speed is None:
+            self._speed = load_settings().speed
+        self._sessions_dir = ensure_sessions_dir(self._sessions_dir)
         scenario = request.scenario or None
         if scenario is not None and self.server is None:
-            self.server = await start_scripted_server(self.speed)
+            self.server = await start_scripted_server(self._speed)
         session, backend = await start_session(
             goal=request.goal or None,
             scenario=scenario,
             model=request.model or None,
             workspace=Path(request.workspace).expanduser() if request.workspace else None,
             session_file=None,
-            sessions_dir=self.sessions_dir,
+            sessions_dir=self._sessions_dir,
             mode=request.mode,
             interactive=True,
-            speed=self.speed,
+            speed=self._speed,
             server=self.server,
         )
         self.sessions.append((session, backend))
@@ -66,9 +68,7 @@ def launch(demo: bool, sessions_dir: Path | None = None, speed: float | None = N
     from cockpit.ui.app import CockpitApp
     from cockpit.ui.requests import NewSessionRequest
 
-    settings = load_settings()
-    folder = sessions_dir or settings.resolved_sessions_dir()
-    launcher = SessionLauncher(folder, settings.speed if speed is None else speed)
+    launcher = SessionLauncher(sessions_dir, speed)
     requests = (
         [NewSessionRequest(workspace="", goal="", scenario=name) for name in DEMO_SCENARIOS]
         if demo

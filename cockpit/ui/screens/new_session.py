@@ -11,7 +11,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select, Static
 
-from cockpit.config import DEFAULT_MODEL
+from cockpit.defaults import DEFAULT_MODEL
 from cockpit.ui.requests import APPROVAL_MODES, NewSessionRequest
 
 # The default first (the dialog preselects it); the others once each.

@@ -1,0 +1,4 @@
+"""Defaults needed on fast paths (the TUI's first paint): plain constants, no imports."""
+
+# claude-sonnet-4-5 reaches end of life on 2026-11-30 (the SDK warns); its successor is default.
+DEFAULT_MODEL = "claude-sonnet-4-6"
