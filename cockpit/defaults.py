@@ -2,3 +2,6 @@
 
 # claude-sonnet-4-5 reaches end of life on 2026-11-30 (the SDK warns); its successor is default.
 DEFAULT_MODEL = "claude-sonnet-4-6"
+
+# The scripted sessions `cockpit demo` runs.
+DEMO_SCENARIOS = ("ingestion-failure", "schema-drift", "rogue-action")

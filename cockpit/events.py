@@ -11,6 +11,9 @@ RiskTier = Literal["low", "medium", "high", "critical"]
 SessionStatus = Literal["running", "waiting", "paused", "done", "failed", "stopped", "interrupted"]
 ApprovalMode = Literal["ask", "auto", "plan", "dry-run", "yes"]
 
+# A denied tool call's result (is_error) starts with this; the scripted model branches on it.
+DENIED_PREFIX = "Permission denied"
+
 
 class Usage(BaseModel):
     """Token usage of one model response, as the Messages API reports it."""

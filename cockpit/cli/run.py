@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
+from cockpit.defaults import DEMO_SCENARIOS
 from cockpit.errors import CockpitError
 
 if TYPE_CHECKING:
@@ -23,7 +24,6 @@ if TYPE_CHECKING:
     from cockpit.scripted.server import ScriptedServer
 
 T = TypeVar("T")
-DEMO_SCENARIOS = ("ingestion-failure", "schema-drift", "rogue-action")
 EXIT_CODES = {"done": 0, "failed": 1, "stopped": 3, "interrupted": 130}
 MODES = ["ask", "auto", "plan", "yes"]
 
@@ -105,14 +105,9 @@ async def start_session(
     from cockpit.store.session_file import SessionStore
 
     if scenario is not None and not goal:
-        from cockpit.scripted.scenario import shipped_scenarios
+        from cockpit.scripted.scenario import shipped_scenario
 
-        known = shipped_scenarios()
-        if scenario not in known:
-            raise CockpitError(
-                f"Unknown scenario {scenario!r}; choose one of: {', '.join(sorted(known))}."
-            )
-        goal = known[scenario].goal
+        goal = shipped_scenario(scenario).goal
     if not goal:
         raise CockpitError(
             'Say what the agent should do: cockpit run "GOAL" (or pick a --scenario).'
@@ -358,14 +353,10 @@ def scripted_group() -> None:
 @click.option("--speed", type=float, help="Pacing factor (1 = scenario pace, 0 = instant).")
 def scripted_serve(scenario: str, port: int, speed: float | None) -> None:
     """Serve a scenario on 127.0.0.1 so any Messages-API client can try it offline."""
-    from cockpit.scripted.scenario import shipped_scenarios
+    from cockpit.scripted.scenario import scenario_path
     from cockpit.scripted.server import ScriptedServer
 
-    known = shipped_scenarios()
-    if scenario not in known:
-        raise CockpitError(
-            f"Unknown scenario {scenario!r}; choose one of: {', '.join(sorted(known))}."
-        )
+    scenario_path(scenario)  # an unknown name is one clear error, before anything starts
     pace = load_settings().speed if speed is None else speed
 
     async def main() -> None:

@@ -12,7 +12,7 @@ if TYPE_CHECKING:
     from cockpit.scripted.server import ScriptedServer
     from cockpit.ui.requests import NewSessionRequest
 
-DEMO_SCENARIOS = ("ingestion-failure", "schema-drift", "rogue-action")
+from cockpit.defaults import DEMO_SCENARIOS
 
 
 class SessionLauncher:

@@ -55,13 +55,9 @@ async def open_backend(
 ) -> Backend:
     """The scripted model for `scenario`, else the real API when ANTHROPIC_API_KEY is set."""
     if scenario is not None:
-        from cockpit.scripted.scenario import SCRIPTED_MODEL_PREFIX, shipped_scenarios
+        from cockpit.scripted.scenario import SCRIPTED_MODEL_PREFIX, scenario_path
 
-        known = shipped_scenarios()
-        if scenario not in known:
-            raise CockpitError(
-                f"Unknown scenario {scenario!r}; choose one of: {', '.join(sorted(known))}."
-            )
+        scenario_path(scenario)  # an unknown name is one clear error, before anything starts
         own = server is None
         if server is None:
             server = await start_scripted_server(speed)

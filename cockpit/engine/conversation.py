@@ -15,7 +15,6 @@ from cockpit.events import (
 )
 
 CLEARED_NOTE = "[tool result cleared from context to save space; re-run the tool if you need it]"
-DENIED_PREFIX = "Permission denied"
 
 
 class Conversation:

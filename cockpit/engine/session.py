@@ -20,6 +20,7 @@ from cockpit.engine.conversation import Conversation
 from cockpit.engine.tools.base import ToolContext
 from cockpit.engine.tools.registry import ToolRegistry
 from cockpit.events import (
+    DENIED_PREFIX,
     ApiError,
     ApprovalDecided,
     ApprovalMode,
@@ -224,7 +225,7 @@ class AgentSession:
         self.gate.resolve(request_id, Decision(True, "user", "key", scope=scope))
 
     def deny(self, request_id: str, message: str = "") -> None:
-        text = "Permission denied by the user" + (f": {message}" if message else ".")
+        text = f"{DENIED_PREFIX} by the user" + (f": {message}" if message else ".")
         self.gate.resolve(request_id, Decision(False, "user", "key", message=text))
 
     def pause(self, reason: str = "", by: Literal["user", "watchdog", "policy"] = "user") -> None:
@@ -332,14 +333,12 @@ class AgentSession:
 
     def _close_pending(self, reason: str) -> None:
         """Give every tool call without a result an error result, so the conversation is valid."""
-        answered = set(self._conv.result_ids())
-        for block in self._conv.pending_tool_uses():
-            if block["id"] not in answered:
-                self._emit(
-                    ToolFinished(
-                        tool_use_id=block["id"], name=block["name"], content=reason, is_error=True
-                    )
+        for block in self._unanswered_tool_uses():
+            self._emit(
+                ToolFinished(
+                    tool_use_id=block["id"], name=block["name"], content=reason, is_error=True
                 )
+            )
 
     # ----------------------------------------------------------------- model turns
     async def _model_turn(self, turn: int) -> ModelResponse:
@@ -562,7 +561,7 @@ class AgentSession:
                 ToolFinished(
                     tool_use_id=tool_use_id,
                     name=name,
-                    content=decision.message or "Permission denied.",
+                    content=decision.message or f"{DENIED_PREFIX}.",
                     is_error=True,
                 )
             )

@@ -7,7 +7,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from cockpit.events import ApprovalMode
+from cockpit.events import DENIED_PREFIX, ApprovalMode
 from cockpit.policy.risk import TIER_ORDER, RiskAssessment
 
 Verdict = Literal["allow", "ask", "deny"]
@@ -63,7 +63,7 @@ class ApprovalGate:
                 "policy",
                 "plan mode",
                 message=(
-                    f"Permission denied: {self.mode} mode allows no changes; "
+                    f"{DENIED_PREFIX}: {self.mode} mode allows no changes; "
                     "describe the change instead."
                 ),
             )
@@ -75,7 +75,7 @@ class ApprovalGate:
                 "headless",
                 "no one to ask",
                 message=(
-                    f"Permission denied: {assessment.tier}-risk action needs approval "
+                    f"{DENIED_PREFIX}: {assessment.tier}-risk action needs approval "
                     f"({'; '.join(assessment.reasons)}) and this run is headless without --yes. "
                     "Find a safer way or explain what you need."
                 ),
@@ -96,7 +96,7 @@ class ApprovalGate:
                 False,
                 "timeout",
                 f"no answer in {self.timeout_s:g}s",
-                message="Permission denied: approval timed out.",
+                message=f"{DENIED_PREFIX}: approval timed out.",
             )
         finally:
             self.pending.pop(request_id, None)

@@ -11,6 +11,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from cockpit.errors import CockpitError
+from cockpit.events import DENIED_PREFIX
 
 SCRIPTED_MODEL_PREFIX = "scripted:"
 SCENARIOS_DIR: Path = Path(__file__).resolve().parent / "scenarios"
@@ -190,8 +191,13 @@ def scenario_path(name: str) -> Path:
     path = SCENARIOS_DIR / f"{name}.toml"
     if not path.is_file():
         known = ", ".join(sorted(p.stem for p in SCENARIOS_DIR.glob("*.toml")))
-        raise CockpitError(f"unknown scenario {name!r} (shipped: {known})")
+        raise CockpitError(f"unknown scenario {name!r}; choose one of: {known}.")
     return path
+
+
+def shipped_scenario(name: str) -> Scenario:
+    """One shipped scenario by name; CockpitError listing the names if unknown."""
+    return load_scenario(scenario_path(name))
 
 
 def shipped_scenarios() -> dict[str, Scenario]:
@@ -206,7 +212,6 @@ def shipped_scenarios() -> dict[str, Scenario]:
 # --- choosing the turn from a request -----------------------------------------------
 
 Outcome = Literal["ok", "error", "denied"]
-DENIED_PREFIX = "Permission denied"
 
 
 @dataclass(frozen=True)

@@ -115,7 +115,7 @@ def test_scenario_errors_name_file_and_turn(tmp_path: Path, text: str, expected:
 def test_missing_scenario_file_and_name(tmp_path: Path) -> None:
     with pytest.raises(CockpitError, match="cannot read scenario"):
         load_scenario(tmp_path / "none.toml")
-    with pytest.raises(CockpitError, match="unknown scenario 'nope'"):
+    with pytest.raises(CockpitError, match="unknown scenario 'nope'; choose one of"):
         scenario_path("nope")
 
 
