@@ -54,6 +54,7 @@ STATUS_STYLE = {
     "stopped": "magenta",
     "interrupted": "red",
 }
+LIVE_STATUSES = {"running", "waiting", "paused"}
 
 
 def list_sessions(folder: Path) -> tuple[list[object], list[tuple[Path, str]]]:
@@ -86,6 +87,7 @@ def render_ls(folder: Path, width: int | None = None, file: IO[str] | None = Non
     from rich.console import Console
     from rich.table import Table
 
+    from cockpit.store.session_file import session_in_use
     from cockpit.store.summary import SessionSummary
 
     summaries, problems = list_sessions(folder)
@@ -114,10 +116,13 @@ def render_ls(folder: Path, width: int | None = None, file: IO[str] | None = Non
             table.add_column(name, overflow="ellipsis", no_wrap=True, **options)
     for s in summaries:
         assert isinstance(s, SessionSummary)
-        style = STATUS_STYLE.get(s.status, "")
+        status = s.status
+        if status in LIVE_STATUSES and not session_in_use(s.path):
+            status = "interrupted"  # says running, but no process is writing it
+        style = STATUS_STYLE.get(status, "")
         cells = {
             "Title": s.title or "(untitled)",
-            "Status": f"[{style}]{s.status}[/]" if style else s.status,
+            "Status": f"[{style}]{status}[/]" if style else status,
             "Model": s.model or "-",
             "Events": str(s.event_count),
             "Tokens": _tokens(s.total_tokens),

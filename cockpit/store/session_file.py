@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import fcntl
 import hashlib
+import os
 import sqlite3
 import time
 import uuid
@@ -303,6 +305,7 @@ class SessionStore:
         self._redactor: Redactor = default_redactor()
         self._writer_db: aiosqlite.Connection | None = None
         self._reader_db: aiosqlite.Connection | None = None
+        self._lock_fd: int | None = None
         self._write_lock = asyncio.Lock()
         self._pending: list[_Pending] = []
         self._wake = asyncio.Event()
@@ -342,6 +345,7 @@ class SessionStore:
                     _uri(path, "ro"), uri=True, isolation_level=None
                 )
             else:
+                store._lock_fd = _take_writer_lock(path)
                 writer = await aiosqlite.connect(str(path), isolation_level=None)
                 store._writer_db = writer
                 await writer.execute("PRAGMA journal_mode = WAL")
@@ -401,6 +405,9 @@ class SessionStore:
             raise self._failure_error()
 
     async def _close_connections(self) -> None:
+        if self._lock_fd is not None:
+            os.close(self._lock_fd)  # closing the descriptor releases the flock
+            self._lock_fd = None
         for conn in (self._writer_db, self._reader_db):
             if conn is not None:
                 with contextlib.suppress(Exception):
@@ -694,6 +701,35 @@ class SessionStore:
 
 _STAMPED_FIELDS = frozenset({"session_id", "seq"})
 _set = object.__setattr__
+
+
+def _take_writer_lock(path: Path) -> int:
+    """An exclusive advisory lock held while this process writes the file (one writer only)."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(fd)
+        raise CockpitError(
+            f"{path} is being written by another Cockpit process (its session is running "
+            "there); stop it there first, or read it with `cockpit export`."
+        ) from None
+    return fd
+
+
+def session_in_use(path: Path) -> bool:
+    """True while some process holds the file open for writing (its session is live)."""
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    finally:
+        os.close(fd)  # also drops the shared lock if it was taken
+    return False
 
 
 def _stamp(event: EventBase, session_id: str, seq: int) -> EventBase:

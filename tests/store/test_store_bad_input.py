@@ -169,3 +169,52 @@ async def test_folder_is_a_file(tmp_path: Path) -> None:
     blocker.write_text("x")
     with pytest.raises(CockpitError, match="not a folder"):
         await SessionStore.create(blocker / "s.cockpit")
+
+
+async def test_one_writer_at_a_time(tmp_path: Path) -> None:
+    from cockpit.store.session_file import SessionStore, session_in_use
+
+    path = tmp_path / "live.cockpit"
+    store = await SessionStore.create(path)
+    assert session_in_use(path)
+    with pytest.raises(CockpitError, match="another Cockpit process"):
+        await SessionStore.open(path)
+    reader = await SessionStore.open(path, readonly=True)  # reading a live session is fine
+    await reader.close()
+    await store.close()
+    assert not session_in_use(path)
+    again = await SessionStore.open(path)
+    await again.close()
+
+
+def test_ls_shows_a_dead_running_session_as_interrupted(tmp_path: Path) -> None:
+    import asyncio
+
+    from cockpit.cli.sessions import render_ls
+    from cockpit.events import SessionStarted
+    from cockpit.store.session_file import SessionStore
+
+    async def make() -> None:
+        store = await SessionStore.create(tmp_path / "dead.cockpit")
+        store.append(
+            SessionStarted(title="t", goal="g", model="m", backend="scripted", workspace="/w")
+        )
+        await store.close()  # no session_ended: the process "died"
+
+    asyncio.run(make())
+    import io
+
+    out = io.StringIO()
+    render_ls(tmp_path, width=160, file=out)
+    assert "│ interrupted" in out.getvalue() and "│ running" not in out.getvalue()
+
+    async def reopen_and_list() -> str:
+        store = await SessionStore.open(tmp_path / "dead.cockpit")  # live again
+        try:
+            live = io.StringIO()
+            render_ls(tmp_path, width=160, file=live)
+            return live.getvalue()
+        finally:
+            await store.close()
+
+    assert "│ running" in asyncio.run(reopen_and_list())
