@@ -270,12 +270,14 @@ class AgentSession:
         return self._task
 
     async def wait(self) -> EndStatus:
-        task = self.start()
+        """Start the session if it never ran, then wait for its current (or last) run."""
+        task = self._task or self.start()
         return await task
 
     async def run(self) -> EndStatus:
         """Run until the agent finishes, fails, or is stopped; always records session_ended."""
-        self._set_status("running")
+        self._set_status("running" if self._running.is_set() else "paused")
+        self.end_reason = ""  # a steer after the end starts a new run with its own outcome
         status: EndStatus
         try:
             status = await self._loop()

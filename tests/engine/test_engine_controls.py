@@ -116,6 +116,7 @@ async def test_pause_steer_resume(harness: Harness) -> None:
     assert session.status == "paused"
     task = session.start()
     await asyncio.sleep(0.2)
+    assert session.status == "paused"
     assert not kinds(list(session.events), "model_request"), (
         "a paused session must not call the model"
     )
@@ -263,3 +264,19 @@ async def test_resume_after_a_crash_records_the_interruption(harness: Harness) -
     assert (await check.verify()).ok
     await check.close()
     assert [e.status for e in ended] == ["interrupted", "done"]  # type: ignore[attr-defined]
+
+
+async def test_a_new_run_after_the_end_has_its_own_outcome(harness: Harness) -> None:
+    session = await harness.new_session("ingestion-failure")
+    assert await session.wait() == "done"
+    # Steering a finished session starts a new run; stopping that run must say so.
+    session.subscribe(lambda e: session.stop() if e.kind == "steered" else None)
+    session.steer("One more check, please.")
+    assert await session.wait() == "stopped"
+    await finish(session)
+    ended = kinds(list(session.events), "session_ended")
+    outcomes = [(e.status, e.reason) for e in ended]
+    assert outcomes == [
+        ("done", "the agent finished"),
+        ("stopped", "stopped by the user"),
+    ], outcomes
