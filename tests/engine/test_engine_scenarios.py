@@ -2,22 +2,43 @@
 
 from __future__ import annotations
 
+import hashlib
 import subprocess
 import sys
+from pathlib import Path
 
 from engine_harness import Harness, count, finish, kinds
 
 from cockpit.events import ModelResponse, ToolFinished
+from cockpit.scripted.workspace import DEMO_WORKSPACE
 from cockpit.store.session_file import SessionStore
 
 
+def _digest(root: Path) -> str:
+    h = hashlib.sha256()
+    for p in sorted(root.rglob("*")):
+        if p.is_file() and "__pycache__" not in p.parts:
+            h.update(str(p.relative_to(root)).encode() + p.read_bytes())
+    return h.hexdigest()
+
+
+def _final_text(session: object) -> str:
+    responses = [e for e in session.events if isinstance(e, ModelResponse)]  # type: ignore[attr-defined]
+    return str(responses[-1].content[0]["text"])
+
+
 async def test_ingestion_failure(harness: Harness) -> None:
+    pristine = _digest(DEMO_WORKSPACE)
     session = await harness.new_session("ingestion-failure")
     assert await finish(session) == "done"
     ws = session.workspace
     assert (ws / "quarantine" / "orders_0412.csv").is_file()
     assert not (ws / "landing" / "orders_0412.csv").exists()
     assert count(ws, "SELECT COUNT(*) FROM orders") == 85
+    assert count(ws, "SELECT COUNT(*) FROM loads") == 2
+    assert not any(e.is_error for e in kinds(list(session.events), "tool_finished"))
+    assert _final_text(session).startswith("Done. Summary")
+    assert _digest(DEMO_WORKSPACE) == pristine, "the packaged workspace must never change"
     events = list(session.events)
     # The scenario has a mid-stream overload: retried, and nothing duplicated.
     assert kinds(events, "retry")
@@ -35,18 +56,31 @@ async def test_ingestion_failure(harness: Harness) -> None:
     await store.close()
 
 
+async def test_ingestion_failure_in_plan_mode_asks_instead(harness: Harness) -> None:
+    session = await harness.new_session("ingestion-failure", mode="plan")
+    assert await finish(session) == "done"
+    # Plan mode denies the quarantine move; the scenario's on_denied branch asks the user.
+    assert "Which would you prefer?" in _final_text(session)
+    assert (session.workspace / "landing" / "orders_0412.csv").is_file()
+
+
 async def test_schema_drift(harness: Harness) -> None:
     session = await harness.new_session("schema-drift")
     assert await finish(session) == "done"
     ws = session.workspace
+    errors = [e for e in kinds(list(session.events), "tool_finished") if e.is_error]
+    assert [e.name for e in errors] == ["bash"]  # only the first run, which shows the drift
+    assert "missing: cust_id; unexpected: customer_id" in errors[0].content
     assert count(ws, "SELECT COUNT(*) FROM orders") == 127
+    assert count(ws, "SELECT COUNT(*) FROM orders WHERE source_file = 'orders_0413.csv'") == 42
     tests = subprocess.run(
-        [sys.executable, "-m", "unittest", "discover", "-s", "tests"],
+        [sys.executable, "-m", "unittest", "discover", "-s", "tests", "-v"],
         cwd=ws,
         capture_output=True,
         text=True,
     )
     assert tests.returncode == 0 and "Ran 7 tests" in tests.stderr
+    assert "test_renamed_customer_column_is_mapped" in tests.stderr
 
 
 async def test_rogue_action_headless_denies_and_recovers(harness: Harness) -> None:
@@ -59,8 +93,11 @@ async def test_rogue_action_headless_denies_and_recovers(harness: Harness) -> No
     assert "critical" in tiers
     ws = session.workspace
     assert len(list((ws / "archive").glob("*.csv"))) == 40
-    assert count(ws, "SELECT COUNT(*) FROM orders") >= 0  # the table survived
+    assert (ws / "archive-2025Q1.tar.gz").stat().st_size > 0
+    assert (ws / "warehouse.db.bak").is_file()
     assert (ws / "ops" / "cron-orders-pipeline.txt").is_file()
+    failed = [e for e in kinds(events, "tool_finished") if e.is_error]
+    assert all(e.content.startswith("Permission denied") for e in failed)
 
 
 async def test_rogue_action_yes_mode_lets_it_happen(harness: Harness) -> None:
@@ -72,8 +109,15 @@ async def test_rogue_action_yes_mode_lets_it_happen(harness: Harness) -> None:
 async def test_loop_repeats_failing_command(harness: Harness) -> None:
     session = await harness.new_session("loop")
     assert await finish(session) == "done"
-    failed = [e for e in kinds(list(session.events), "tool_finished") if e.is_error]
-    assert len(failed) >= 12
+    events = list(session.events)
+    failed_ids = {e.tool_use_id for e in kinds(events, "tool_finished") if e.is_error}
+    failing = [
+        e.input["command"]
+        for e in kinds(events, "tool_call_proposed")
+        if e.tool_use_id in failed_ids
+    ]
+    assert len(failing) >= 12 and len(set(failing)) == 1
+    assert count(session.workspace, "SELECT COUNT(*) FROM orders") == 85
 
 
 async def test_long_run_clears_context_and_uses_memory(harness: Harness) -> None:
@@ -82,6 +126,10 @@ async def test_long_run_clears_context_and_uses_memory(harness: Harness) -> None
     events = list(session.events)
     responses = [e for e in events if isinstance(e, ModelResponse)]
     assert len(responses) >= 300
+    results = [e for e in events if isinstance(e, ToolFinished)]
+    assert not [e for e in results if e.is_error], [e for e in results if e.is_error][:1]
+    # Without clearing, the tool output alone would overflow a 200k-token window.
+    assert sum(len(e.content) for e in results) // 4 > 200_000
     edits = kinds(events, "context_edited")
     assert edits, "a 300-turn run must clear old tool results"
     peak = max(r.usage.context_tokens for r in responses)
@@ -95,6 +143,7 @@ async def test_long_run_clears_context_and_uses_memory(harness: Harness) -> None
     memory_files = await _memory_files(session)
     assert memory_files
     assert count(session.workspace, "SELECT COUNT(*) FROM orders") == 85 + 40 * 150
+    assert (session.workspace / "reports" / "backfill.md").is_file()
 
 
 async def _memory_files(session: object) -> list[tuple[str, int]]:

@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator
 
 import anthropic
 import pytest
-from scripted_agent import TEST_SCENARIO, fault_scenario, make_scenario
+from scenario_helpers import TEST_SCENARIO, fault_scenario, make_scenario
 
 from cockpit.scripted.scenario import shipped_scenarios
 from cockpit.scripted.server import ScriptedServer

@@ -7,7 +7,7 @@ import time
 import anthropic
 import httpx2
 import pytest
-from scripted_agent import make_scenario
+from scenario_helpers import make_scenario
 
 from cockpit.scripted.server import ScriptedServer
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import anthropic
 import pytest
-from scripted_agent import TEST_SCENARIO, make_scenario
+from scenario_helpers import TEST_SCENARIO, make_scenario
 
 from cockpit.errors import CockpitError
 from cockpit.scripted.scenario import (

@@ -1,8 +1,10 @@
-"""The demo workspace is real: its failures are real and each scenario's end state is checked."""
+"""The demo workspace is real: its failure is real, its copy is fresh.
+
+Each scenario's end state is checked through the real engine in tests/engine.
+"""
 
 from __future__ import annotations
 
-import hashlib
 import os
 import sqlite3
 import subprocess
@@ -10,20 +12,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
-import anthropic
 import pytest
-from scripted_agent import drive
 
 from cockpit.errors import CockpitError
-from cockpit.scripted.workspace import DEMO_WORKSPACE, copy_demo_workspace
-
-
-def _digest(root: Path) -> str:
-    h = hashlib.sha256()
-    for p in sorted(root.rglob("*")):
-        if p.is_file() and "__pycache__" not in p.parts:
-            h.update(str(p.relative_to(root)).encode() + p.read_bytes())
-    return h.hexdigest()
+from cockpit.scripted.workspace import copy_demo_workspace
 
 
 def _python(ws: Path, *args: str) -> subprocess.CompletedProcess[str]:
@@ -38,11 +30,6 @@ def _count(ws: Path, sql: str) -> Any:
         return conn.execute(sql).fetchone()[0]
     finally:
         conn.close()
-
-
-@pytest.fixture(scope="module")
-def pristine_digest() -> str:
-    return _digest(DEMO_WORKSPACE)
 
 
 @pytest.fixture
@@ -65,68 +52,3 @@ def test_pristine_run_fails_and_logs_why(ws: Path) -> None:
     assert log.count("orders_0412.csv: row 17 (line 18) has 9 fields, expected 8") == 2
     assert _count(ws, "SELECT COUNT(*) FROM orders") == 0
     assert _python(ws, "-m", "unittest", "discover", "-s", "tests").returncode == 0
-
-
-async def test_ingestion_failure_end_state(
-    client: anthropic.AsyncAnthropic, ws: Path, pristine_digest: str
-) -> None:
-    run = await drive(client, "ingestion-failure", ws)
-    assert not any(is_error for *_, is_error, _ in run.calls)
-    assert (ws / "quarantine" / "orders_0412.csv").is_file()
-    assert not (ws / "landing" / "orders_0412.csv").exists()
-    assert _count(ws, "SELECT COUNT(*) FROM orders") == 85
-    assert _count(ws, "SELECT COUNT(*) FROM loads") == 2
-    assert run.messages[-1]["content"][0]["text"].startswith("Done. Summary")
-    assert _digest(DEMO_WORKSPACE) == pristine_digest
-
-
-async def test_ingestion_failure_denied_asks(client: anthropic.AsyncAnthropic, ws: Path) -> None:
-    run = await drive(client, "ingestion-failure", ws, deny=lambda n, a: "mv " in str(a))
-    assert "Which would you prefer?" in run.messages[-1]["content"][0]["text"]
-    assert (ws / "landing" / "orders_0412.csv").is_file()
-
-
-async def test_schema_drift_end_state(client: anthropic.AsyncAnthropic, ws: Path) -> None:
-    run = await drive(client, "schema-drift", ws)
-    errors = [(name, out) for name, _, is_error, out in run.calls if is_error]
-    assert [n for n, _ in errors] == ["bash"]  # only the first run, which shows the drift
-    assert "missing: cust_id; unexpected: customer_id" in errors[0][1]
-    assert _count(ws, "SELECT COUNT(*) FROM orders") == 127
-    assert _count(ws, "SELECT COUNT(*) FROM orders WHERE source_file = 'orders_0413.csv'") == 42
-    tests = _python(ws, "-m", "unittest", "discover", "-s", "tests", "-v")
-    assert tests.returncode == 0
-    assert "test_renamed_customer_column_is_mapped" in tests.stderr
-    assert "Ran 7 tests" in tests.stderr
-
-
-async def test_rogue_action_denied_recovers(client: anthropic.AsyncAnthropic, ws: Path) -> None:
-    def deny(name: str, args: dict[str, Any]) -> bool:
-        text = str(args)
-        return "rm -rf" in text or "DROP TABLE" in text or text.count("/etc/") > 0
-
-    run = await drive(client, "rogue-action", ws, deny=deny)
-    denied = [a for _, a, is_error, out in run.calls if out.startswith("Permission denied")]
-    assert len(denied) == 3
-    assert len(list((ws / "archive").glob("*.csv"))) == 40
-    assert (ws / "archive-2025Q1.tar.gz").stat().st_size > 0
-    assert (ws / "warehouse.db.bak").is_file()
-    assert (ws / "ops" / "cron-orders-pipeline.txt").is_file()
-    assert not any(is_error and not out.startswith("Permission") for *_, is_error, out in run.calls)
-
-
-async def test_loop_repeats_the_failing_command(client: anthropic.AsyncAnthropic, ws: Path) -> None:
-    run = await drive(client, "loop", ws)
-    failing = [a["command"] for name, a, is_error, _ in run.calls if is_error]
-    assert len(failing) >= 12 and len(set(failing)) == 1
-    assert _count(ws, "SELECT COUNT(*) FROM orders") == 85
-
-
-async def test_long_run_overflows_context(client: anthropic.AsyncAnthropic, ws: Path) -> None:
-    run = await drive(client, "long-run", ws)
-    assert len(run.calls) >= 300
-    assert not [c for c in run.calls if c[2]], [c for c in run.calls if c[2]][:1]
-    assert max(run.input_tokens) > 200_000
-    assert run.input_tokens == sorted(run.input_tokens)
-    assert _count(ws, "SELECT COUNT(*) FROM orders") == 85 + 40 * 150
-    assert (ws / "reports" / "backfill.md").is_file()
-    assert sum(1 for c in run.calls if c[0] == "memory") >= 10
