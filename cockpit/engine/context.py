@@ -13,18 +13,19 @@ CONTEXT_WINDOW = 200_000
 _PRICES: dict[str, tuple[float, float, float, float]] = {
     "claude-opus": (5.0, 25.0, 0.50, 6.25),
     "claude-opus-4-1": (15.0, 75.0, 1.50, 18.75),
-    "claude-opus-4-2": (15.0, 75.0, 1.50, 18.75),
     "claude-opus-4-0": (15.0, 75.0, 1.50, 18.75),
+    "claude-opus-4-20250514": (15.0, 75.0, 1.50, 18.75),
     "claude-sonnet": (3.0, 15.0, 0.30, 3.75),
     "claude-haiku": (1.0, 5.0, 0.10, 1.25),
     "claude-3-5-haiku": (0.80, 4.0, 0.08, 1.0),
 }
 _DEFAULT_PRICE = _PRICES["claude-sonnet"]
+_LONGEST_FIRST = sorted(_PRICES, key=len, reverse=True)
 
 
 def price_for(model: str) -> tuple[float, float, float, float]:
     """Prices for a model id (dated ids match their family; unknown models price as Sonnet)."""
-    for prefix in sorted(_PRICES, key=len, reverse=True):
+    for prefix in _LONGEST_FIRST:
         if model.startswith(prefix):
             return _PRICES[prefix]
     return _DEFAULT_PRICE
