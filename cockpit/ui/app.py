@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 import time
 from collections.abc import Awaitable, Callable, Iterable, Sequence
+from functools import partial
 from typing import TYPE_CHECKING, ClassVar
 
 from textual import events
@@ -12,14 +13,16 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
 
-from cockpit.ui.commands import ActionsProvider, SessionsProvider
+from cockpit.ui.commands import AppCommands, PaletteCommand, key_hint, with_hint
+from cockpit.ui.messages import AttentionNeeded, ReviewRequested
 from cockpit.ui.requests import NewSessionRequest
-from cockpit.ui.screens.main import MainScreen, SessionEntry
-from cockpit.ui.session_view import Attention
+from cockpit.ui.screens.main import MainScreen
 from cockpit.ui.themes import DEFAULT_THEME, load_themes
 from cockpit.ui.widgets.transcript import Transcript
 
 if TYPE_CHECKING:
+    from textual.worker import Worker
+
     from cockpit.engine.controller import SessionControl
     from cockpit.ui.screens.approval import ApprovalItem, ApprovalResult
 
@@ -34,7 +37,7 @@ class CockpitApp(App[None]):
     """Supervise sessions. Give it ready `sessions`, or `requests` for `session_factory`."""
 
     TITLE = "Cockpit"
-    COMMANDS: ClassVar = App.COMMANDS | {SessionsProvider, ActionsProvider}
+    COMMANDS: ClassVar = App.COMMANDS | {AppCommands}
     CSS = """
     Toast { max-width: 60; }
     Footer { background: $panel; }
@@ -74,8 +77,7 @@ class CockpitApp(App[None]):
         wanted = theme or self._saved_theme()
         self._saved = wanted
         self.theme = wanted if wanted in self.available_themes else DEFAULT_THEME
-        self._approval_open = False
-        self._deferred: set[str] = set()
+        self._approvals: Worker[None] | None = None
         self._gc_thresholds: tuple[int, int, int] | None = None
 
     # --- setup --------------------------------------------------------------------------
@@ -89,9 +91,7 @@ class CockpitApp(App[None]):
         return saved_theme()
 
     def get_default_screen(self) -> Screen[None]:
-        main = MainScreen(self.clock)
-        main.on_attention = self._on_attention
-        return main
+        return MainScreen(self.clock)
 
     @property
     def main(self) -> MainScreen:
@@ -155,26 +155,27 @@ class CockpitApp(App[None]):
 
     # --- attention and approvals ------------------------------------------------------
 
-    def _on_attention(self, entry: SessionEntry, attention: Attention) -> None:
+    def on_attention_needed(self, message: AttentionNeeded) -> None:
         self.bell()
-        title = entry.view.title
+        attention = message.attention
         if attention.reason == "approval":
-            self.notify(attention.text, title=f"◆ {title} is waiting for you", severity="warning")
-            if (
-                not self._approval_open
-                and entry.session_id in self.main.visible_ids()
-                and self.screen is self.main
-            ):
-                self.call_after_refresh(self.open_approval, entry.session_id)
+            self.notify(
+                attention.text, title=f"◆ {message.title} is waiting for you", severity="warning"
+            )
+            if message.visible and self.screen is self.main:
+                self.review(message.session_id)
         elif attention.reason == "watchdog":
-            self.notify(attention.text, title=f"‖ {title}: watchdog", severity="warning")
+            self.notify(attention.text, title=f"‖ {message.title}: watchdog", severity="warning")
         else:
             done = attention.text.startswith("done")
             self.notify(
                 attention.text,
-                title=f"{title} finished",
+                title=f"{message.title} finished",
                 severity="information" if done else "error",
             )
+
+    def on_review_requested(self, message: ReviewRequested) -> None:
+        self.review(message.session_id)
 
     def pending_items(self, first_session: str | None = None) -> list[ApprovalItem]:
         """Every pending request, those of `first_session` first (the inbox order)."""
@@ -190,25 +191,44 @@ class CockpitApp(App[None]):
                     items.append(item)
         return items
 
-    def open_approval(self, session_id: str | None = None) -> None:
-        if self._approval_open:
+    def review(self, session_id: str | None = None) -> None:
+        """Open the approval dialog on the pending requests, `session_id`'s first.
+
+        One worker owns the dialog: while it runs, new requests join its queue instead of
+        opening a second dialog.
+        """
+        if self._approvals is not None and self._approvals.is_running:
             return
-        items = self.pending_items(session_id)
-        if session_id is not None:
-            items = [i for i in items if i.session_id == session_id] + [
-                i for i in items if i.session_id != session_id
-            ]
-        if not items:
-            return
+        self._approvals = self.run_worker(
+            self._approval_loop(session_id), name="approvals", group="approvals"
+        )
+
+    async def _approval_loop(self, first_session: str | None) -> None:
+        """Show one request at a time until the user steps away or nothing visible waits.
+
+        After a decision the next request of a visible pane follows straight away; the
+        decision resolves the gate's future through the session's controller.
+        """
         from cockpit.ui.screens.approval import ApprovalScreen
 
-        self._approval_open = True
-        self.push_screen(ApprovalScreen(items), self._approval_done)
+        decided: set[str] = set()
+        items = self._undecided(first_session, decided)
+        while items:
+            result = await self.push_screen_wait(ApprovalScreen(items))
+            if result is None:
+                return
+            decided.add(result.request_id)
+            self._apply_decision(result)
+            visible = set(self.main.visible_ids())
+            following = self._undecided(result.session_id, decided)
+            nxt = next((i for i in following if i.session_id in visible), None)
+            items = self._undecided(nxt.session_id, decided) if nxt is not None else []
 
-    def _approval_done(self, result: ApprovalResult | None) -> None:
-        self._approval_open = False
-        if result is None:
-            return
+    def _undecided(self, first_session: str | None, decided: set[str]) -> list[ApprovalItem]:
+        items = self.pending_items(first_session)
+        return [i for i in items if i.request.request_id not in decided]
+
+    def _apply_decision(self, result: ApprovalResult) -> None:
         entry = self.main.sessions.get(result.session_id)
         if entry is None:
             return
@@ -218,13 +238,7 @@ class CockpitApp(App[None]):
         else:
             entry.control.deny(result.request_id, result.message)
             self.notify(f"Denied in {entry.view.title}", severity="warning", timeout=2)
-        entry.needs_you = False
-        # The next visible request, if any, comes straight after.
-        visible = set(self.main.visible_ids())
-        for item in self.pending_items(result.session_id):
-            if item.session_id in visible and item.request.request_id != result.request_id:
-                self.call_after_refresh(self.open_approval, item.session_id)
-                break
+        self.main.decided(result.session_id)
 
     # --- actions ----------------------------------------------------------------------
 
@@ -257,10 +271,29 @@ class CockpitApp(App[None]):
 
         self.push_screen(NewSessionScreen(), done)
 
-    def stop_active(self) -> None:
-        entry = self.main.active_entry
-        if entry is not None and entry.status not in ("done", "failed", "stopped", "interrupted"):
-            entry.control.stop()
+    def palette_commands(self) -> list[PaletteCommand]:
+        """The app's own commands: help, a new session, each theme."""
+        out = [
+            PaletteCommand(
+                "Help: keys",
+                self.action_help,
+                with_hint("Every key binding", key_hint(self, self.BINDINGS, "help")),
+            )
+        ]
+        if self.session_factory is not None:
+            hint = key_hint(self, self.BINDINGS, "new_session")
+            out.append(
+                PaletteCommand(
+                    "New session", self.action_new_session, with_hint("Start a session", hint)
+                )
+            )
+        for name in self.cockpit_themes:
+            out.append(
+                PaletteCommand(
+                    f"Theme: {name}", partial(self.set_theme, name), "Switch and remember"
+                )
+            )
+        return out
 
     def set_theme(self, name: str) -> None:
         self.theme = name

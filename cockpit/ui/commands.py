@@ -1,78 +1,85 @@
-"""Command-palette providers: jump to a session; every cockpit action, layout and theme."""
+"""Command-palette providers: each screen or app lists its own commands, with key hints."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import partial
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
+from textual.binding import Binding, BindingType
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
 if TYPE_CHECKING:
-    from cockpit.ui.app import CockpitApp
+    from textual.app import App
 
 
-class _CockpitProvider(Provider):
-    @property
-    def cockpit(self) -> CockpitApp:
-        return self.app  # type: ignore[return-value]
+@dataclass(frozen=True)
+class PaletteCommand:
+    """One entry of the palette: what it is called, what it does, a line of help."""
 
-    def commands(self) -> list[tuple[str, Callable[[], Any], str]]:
+    title: str
+    run: Callable[[], Any]
+    help: str = ""
+
+
+@runtime_checkable
+class CommandSource(Protocol):
+    """A screen or app whose commands the palette offers."""
+
+    def palette_commands(self) -> list[PaletteCommand]: ...
+
+
+def key_hint(app: App[Any], bindings: Iterable[BindingType], action: str) -> str:
+    """The key(s) bound to `action` among `bindings`, as the key bar shows them ('' if none)."""
+    keys = [
+        app.get_key_display(binding)
+        for binding in Binding.make_bindings(bindings)
+        if binding.action == action
+    ]
+    return "/".join(dict.fromkeys(keys))
+
+
+def with_hint(text: str, hint: str) -> str:
+    return f"{text} ({hint})" if hint else text
+
+
+class _SourceProvider(Provider):
+    """Offers the commands of one CommandSource (which one: see `source`)."""
+
+    def source(self) -> object:
         raise NotImplementedError
 
+    def commands(self) -> list[PaletteCommand]:
+        source = self.source()
+        return source.palette_commands() if isinstance(source, CommandSource) else []
+
     async def discover(self) -> Hits:
-        for name, command, help_text in self.commands():
-            yield DiscoveryHit(name, command, help=help_text)
+        for command in self.commands():
+            yield DiscoveryHit(command.title, command.run, help=command.help)
 
     async def search(self, query: str) -> Hits:
         matcher = self.matcher(query)
-        for name, command, help_text in self.commands():
-            score = matcher.match(name)
+        for command in self.commands():
+            score = matcher.match(command.title)
             if score > 0:
-                yield Hit(score, matcher.highlight(name), command, text=name, help=help_text)
-
-
-class SessionsProvider(_CockpitProvider):
-    """'Go to <session>' for every session, with its status."""
-
-    def commands(self) -> list[tuple[str, Callable[[], Any], str]]:
-        main = self.cockpit.main
-        out: list[tuple[str, Callable[[], Any], str]] = []
-        for sid, entry in main.sessions.items():
-            goal = entry.view.goal.replace("\n", " ")
-            out.append(
-                (
-                    f"Go to session: {entry.view.title}",
-                    partial(main.focus_session, sid),
-                    f"{entry.status} · {goal[:80]}",
+                yield Hit(
+                    score,
+                    matcher.highlight(command.title),
+                    command.run,
+                    text=command.title,
+                    help=command.help,
                 )
-            )
-        return out
 
 
-class ActionsProvider(_CockpitProvider):
-    """Session commands, layouts and themes."""
+class ScreenCommands(_SourceProvider):
+    """The commands of the screen the palette was opened on (sessions, panes, layouts)."""
 
-    def commands(self) -> list[tuple[str, Callable[[], Any], str]]:
-        app = self.cockpit
-        main = app.main
-        title = main.active_entry.view.title if main.active_entry else "the active session"
-        out: list[tuple[str, Callable[[], Any], str]] = [
-            ("Pause session", main.action_toggle_pause, f"Pause or resume {title} (p)"),
-            ("Resume session", main.action_toggle_pause, f"Pause or resume {title} (p)"),
-            ("Stop session", partial(app.stop_active), f"Stop {title} (x x)"),
-            ("Steer session", main.action_steer, f"Type a message to {title} (s)"),
-            ("Review approval", main.action_review, "Open the pending approval (a)"),
-            ("Next session waiting for you", main.action_next_waiting, "Jump (w)"),
-            ("Layout: 1 pane", partial(main.action_layout, 1), "One pane (1)"),
-            ("Layout: 2 panes", partial(main.action_layout, 2), "Two panes side by side (2)"),
-            ("Layout: 4 panes", partial(main.action_layout, 4), "A 2x2 grid (4)"),
-            ("Maximise pane", main.action_maximize_pane, "Maximise or restore (z)"),
-            ("Toggle sidebar", main.action_toggle_sidebar, "Show or hide the sessions (b)"),
-            ("Help: keys", app.action_help, "Every key binding (?)"),
-        ]
-        if app.session_factory is not None:
-            out.append(("New session", app.action_new_session, "Start a session (n)"))
-        for name in app.cockpit_themes:
-            out.append((f"Theme: {name}", partial(app.set_theme, name), "Switch and remember"))
-        return out
+    def source(self) -> object:
+        return self.screen
+
+
+class AppCommands(_SourceProvider):
+    """The app's own commands (new session, themes, help)."""
+
+    def source(self) -> object:
+        return self.app

@@ -1,128 +1,83 @@
 """SessionView: folds a session's events into what the UI shows (transcript items, status, health).
 
-Pure Python, no textual: the widgets read from it; tests can drive it directly.
+Pure Python, no textual: the widgets read from it; tests can drive it directly. It imports
+the event models (pydantic), so the UI imports it only when the first session is added.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal
-
-if TYPE_CHECKING:
-    from cockpit.events import ApprovalRequested, Event
+from cockpit.events import (
+    ApiError,
+    ApprovalDecided,
+    ApprovalRequested,
+    Compacted,
+    ContextEdited,
+    Event,
+    ModelRequest,
+    ModelResponse,
+    Paused,
+    Resumed,
+    Retry,
+    RiskAssessed,
+    Rollback,
+    SessionEnded,
+    SessionStarted,
+    Steered,
+    TextDelta,
+    Thinking,
+    ToolCallProposed,
+    ToolFinished,
+    ToolOutput,
+    ToolStarted,
+    UserMessage,
+    WatchdogAlert,
+)
+from cockpit.ui.items import (
+    AssistantTextItem,
+    Attention,
+    Item,
+    MessageItem,
+    NoticeItem,
+    NoticeLevel,
+    ThinkingItem,
+    ToolCardItem,
+    summarize_input,
+)
 
 CONTEXT_WINDOW = 200_000
-NoticeLevel = Literal["info", "warn", "error", "success"]
 
 
-@dataclass(eq=False)
-class Item:
-    """One block of the transcript; `version` changes whenever its rendering would."""
-
-    version: int = 0
-
-    def touch(self) -> None:
-        self.version += 1
-
-
-@dataclass(eq=False)
-class MessageItem(Item):
-    role: str = "user"  # goal / user / steer / system
-    text: str = ""
-
-
-@dataclass(eq=False)
-class AssistantTextItem(Item):
-    turn: int = 0
-    block_index: int = 0
-    parts: list[str] = field(default_factory=list)
-    complete: bool = False
-    interrupted: bool = False
-
-    @property
-    def text(self) -> str:
-        if len(self.parts) > 1:
-            self.parts[:] = ["".join(self.parts)]
-        return self.parts[0] if self.parts else ""
-
-
-@dataclass(eq=False)
-class ThinkingItem(Item):
-    text: str = ""
-    expanded: bool = False
-
-
-@dataclass(eq=False)
-class ToolCardItem(Item):
-    tool_use_id: str = ""
-    name: str = ""
-    input: dict[str, Any] = field(default_factory=dict)
-    tier: str = ""
-    reasons: list[str] = field(default_factory=list)
-    # proposed -> awaiting -> running -> done / error / denied
-    state: str = "proposed"
-    output: list[str] = field(default_factory=list)
-    output_chars: int = 0
-    result: str = ""
-    exit_code: int | None = None
-    is_error: bool = False
-    duration_ms: float = 0.0
-    decision: str = ""
-    expanded: bool = False
-    started_ts: float = 0.0
-
-    @property
-    def output_text(self) -> str:
-        """Live output while running; the result as the model sees it once finished."""
-        if len(self.output) > 1:
-            self.output[:] = ["".join(self.output)]
-        live = self.output[0] if self.output else ""
-        if self.state in ("done", "error", "denied") and self.result:
-            return self.result if len(self.result) >= len(live) else live
-        return live
-
-
-@dataclass(eq=False)
-class NoticeItem(Item):
-    level: NoticeLevel = "info"
-    text: str = ""
-
-
-@dataclass
 class Health:
-    """The health summary shown until the full health metrics exist."""
+    """TODO(lead): replaced by cockpit.health totals."""
 
-    failed_tools: int = 0
-    retries: int = 0
-    api_errors: int = 0
-    context_tokens: int = 0
-    tokens: int = 0
-    cost_usd: float = 0.0
-    turns: int = 0
+    def __init__(self) -> None:
+        self.failed_tools = 0
+        self.retries = 0
+        self.api_errors = 0
+        self.context_tokens = 0
+        self.tokens = 0
+        self.cost_usd = 0.0
+        self.turns = 0
 
     @property
     def context_fill(self) -> float:
         return self.context_tokens / CONTEXT_WINDOW
 
-
-@dataclass
-class Attention:
-    """Something that needs the user: an approval, a watchdog pause, the end of a run."""
-
-    reason: Literal["approval", "watchdog", "ended"]
-    text: str
-
-
-def summarize_input(name: str, data: dict[str, Any]) -> str:
-    """A one-line summary of a tool call's arguments."""
-    for key in ("command", "path", "file_path", "pattern", "query"):
-        value = data.get(key)
-        if isinstance(value, str) and value:
-            return value.splitlines()[0] if "\n" in value else value
-    if not data:
-        return ""
-    first_key = next(iter(data))
-    return f"{first_key}={data[first_key]!r}"
+    def fold(self, e: Event) -> None:
+        match e:
+            case ModelResponse():
+                self.turns += 1
+                self.context_tokens = e.usage.context_tokens
+                self.tokens += e.usage.context_tokens + e.usage.output_tokens
+                self.cost_usd += e.cost_usd
+            case ToolFinished(is_error=True):
+                self.failed_tools += 1
+            case ApiError():
+                self.api_errors += 1
+            case Retry():
+                self.retries += 1
+            case _:
+                pass
 
 
 class SessionView:
@@ -140,7 +95,7 @@ class SessionView:
         self.last_ts: float | None = None
         self.end_ts: float | None = None
         self.items: list[Item] = []
-        self.health = Health()
+        self.totals = Health()
         self.pending: dict[str, ApprovalRequested] = {}
         self.ended_status: str | None = None
         self.paused = False
@@ -189,13 +144,65 @@ class SessionView:
         """Apply one event; returns an Attention when it is a reason to call the user."""
         self.event_count += 1
         self.last_ts = event.ts
-        handler = getattr(self, f"_on_{event.kind}", None)
-        attention: Attention | None = handler(event) if handler is not None else None
+        self.totals.fold(event)
+        attention = self._apply(event)
         if attention is not None:
             self.attention = attention
         return attention if live else None
 
-    def _on_session_started(self, e: Any) -> None:
+    def _apply(self, event: Event) -> Attention | None:
+        match event:
+            case SessionStarted():
+                self._on_session_started(event)
+            case UserMessage():
+                self._on_user_message(event)
+            case ModelRequest():
+                self._on_model_request(event)
+            case TextDelta():
+                self._on_text_delta(event)
+            case Thinking():
+                self._on_thinking(event)
+            case ModelResponse():
+                self._on_model_response(event)
+            case ToolCallProposed():
+                self._on_tool_call_proposed(event)
+            case RiskAssessed():
+                self._on_risk_assessed(event)
+            case ApprovalRequested():
+                return self._on_approval_requested(event)
+            case ApprovalDecided():
+                self._on_approval_decided(event)
+            case ToolStarted():
+                self._on_tool_started(event)
+            case ToolOutput():
+                self._on_tool_output(event)
+            case ToolFinished():
+                self._on_tool_finished(event)
+            case ApiError():
+                self._on_api_error(event)
+            case Retry():
+                self._on_retry(event)
+            case Rollback():
+                self._on_rollback(event)
+            case ContextEdited():
+                self._on_context_edited(event)
+            case Compacted():
+                self._on_compacted(event)
+            case WatchdogAlert():
+                return self._on_watchdog_alert(event)
+            case Paused():
+                return self._on_paused(event)
+            case Resumed():
+                self._on_resumed(event)
+            case Steered():
+                self._on_steered(event)
+            case SessionEnded():
+                return self._on_session_ended(event)
+            case _:
+                pass
+        return None
+
+    def _on_session_started(self, e: SessionStarted) -> None:
         self.title = e.title or e.session_id
         self.goal = e.goal
         self.model = e.model
@@ -204,16 +211,16 @@ class SessionView:
         self.workspace = e.workspace
         self.start_ts = e.ts
 
-    def _on_user_message(self, e: Any) -> None:
+    def _on_user_message(self, e: UserMessage) -> None:
         if e.source == "goal" and e.text == self.goal:
             return  # the pane header shows the goal
         self._add(MessageItem(role=e.source, text=e.text))
 
-    def _on_model_request(self, e: Any) -> None:
+    def _on_model_request(self, e: ModelRequest) -> None:
         if e.attempt > 1:
             self._close_streams(e.turn, interrupted=True)
 
-    def _on_text_delta(self, e: Any) -> None:
+    def _on_text_delta(self, e: TextDelta) -> None:
         key = (e.turn, e.block_index)
         item = self._text_blocks.get(key)
         if item is None:
@@ -224,17 +231,12 @@ class SessionView:
         item.parts.append(e.text)
         self._changed(item)
 
-    def _on_thinking(self, e: Any) -> None:
+    def _on_thinking(self, e: Thinking) -> None:
         self._thinking_seen.add((e.turn, e.block_index))
         self._close_streams()
         self._add(ThinkingItem(text=e.text))
 
-    def _on_model_response(self, e: Any) -> None:
-        self.health.turns += 1
-        usage = e.usage
-        self.health.context_tokens = usage.context_tokens
-        self.health.tokens += usage.context_tokens + usage.output_tokens
-        self.health.cost_usd += e.cost_usd
+    def _on_model_response(self, e: ModelResponse) -> None:
         if e.model:
             self.model = self.model or e.model
         for index, block in enumerate(e.content):
@@ -262,19 +264,19 @@ class SessionView:
             self._add(card)
         return card
 
-    def _on_tool_call_proposed(self, e: Any) -> None:
+    def _on_tool_call_proposed(self, e: ToolCallProposed) -> None:
         self._close_streams()
         card = self._card(e.tool_use_id, e.name)
         card.input = dict(e.input)
         self._changed(card)
 
-    def _on_risk_assessed(self, e: Any) -> None:
+    def _on_risk_assessed(self, e: RiskAssessed) -> None:
         card = self._card(e.tool_use_id)
         card.tier = e.tier
         card.reasons = list(e.reasons)
         self._changed(card)
 
-    def _on_approval_requested(self, e: Any) -> Attention:
+    def _on_approval_requested(self, e: ApprovalRequested) -> Attention:
         self.pending[e.request_id] = e
         card = self._card(e.tool_use_id, e.name)
         if not card.input:
@@ -285,7 +287,7 @@ class SessionView:
         self._changed(card)
         return Attention("approval", f"{e.name}: {e.summary or summarize_input(e.name, e.input)}")
 
-    def _on_approval_decided(self, e: Any) -> None:
+    def _on_approval_decided(self, e: ApprovalDecided) -> None:
         self.pending.pop(e.request_id, None)
         for rid, req in list(self.pending.items()):
             if req.tool_use_id == e.tool_use_id:
@@ -303,19 +305,19 @@ class SessionView:
             card.decision = f"allowed by {who}{scope}"
         self._changed(card)
 
-    def _on_tool_started(self, e: Any) -> None:
+    def _on_tool_started(self, e: ToolStarted) -> None:
         card = self._card(e.tool_use_id, e.name)
         card.state = "running"
         card.started_ts = e.ts
         self._changed(card)
 
-    def _on_tool_output(self, e: Any) -> None:
+    def _on_tool_output(self, e: ToolOutput) -> None:
         card = self._card(e.tool_use_id)
         card.output.append(e.text)
         card.output_chars += len(e.text)
         self._changed(card)
 
-    def _on_tool_finished(self, e: Any) -> None:
+    def _on_tool_finished(self, e: ToolFinished) -> None:
         card = self._card(e.tool_use_id, e.name)
         card.result = e.content
         card.is_error = e.is_error
@@ -323,27 +325,20 @@ class SessionView:
         card.duration_ms = e.duration_ms
         if card.state != "denied":
             card.state = "error" if e.is_error else "done"
-        if e.is_error:
-            self.health.failed_tools += 1
         self._changed(card)
 
-    def _on_api_error(self, e: Any) -> None:
-        self.health.api_errors += 1
+    def _on_api_error(self, e: ApiError) -> None:
         self._close_streams(e.turn, interrupted=e.will_retry)
         status = f" {e.status}" if e.status else ""
         self._notice("error", f"API error{status} ({e.error_type}): {e.message}".rstrip(": "))
 
-    def _on_retry(self, e: Any) -> None:
-        self.health.retries += 1
+    def _on_retry(self, e: Retry) -> None:
         self._notice("warn", f"Retrying turn {e.turn} (attempt {e.attempt}) in {e.delay_s:g}s")
 
-    def _on_checkpoint_created(self, e: Any) -> None:
-        pass
-
-    def _on_rollback(self, e: Any) -> None:
+    def _on_rollback(self, e: Rollback) -> None:
         self._notice("warn", f"Rolled back to checkpoint {e.checkpoint_id} (seq {e.to_seq})")
 
-    def _on_context_edited(self, e: Any) -> None:
+    def _on_context_edited(self, e: ContextEdited) -> None:
         n = len(e.cleared_tool_use_ids)
         self._notice(
             "info",
@@ -351,10 +346,10 @@ class SessionView:
             f"({e.tokens_before:,} → {e.tokens_after:,} tokens)",
         )
 
-    def _on_compacted(self, e: Any) -> None:
+    def _on_compacted(self, e: Compacted) -> None:
         self._notice("info", f"Context compacted ({e.tokens_before:,} → {e.tokens_after:,} tokens)")
 
-    def _on_watchdog_alert(self, e: Any) -> Attention | None:
+    def _on_watchdog_alert(self, e: WatchdogAlert) -> Attention | None:
         level: NoticeLevel = "warn" if e.action == "warn" else "error"
         text = e.message or f"{e.metric} = {e.value:g} (threshold {e.threshold:g})"
         self._notice(level, f"Watchdog: {text}")
@@ -362,7 +357,7 @@ class SessionView:
             return Attention("watchdog", text)
         return None
 
-    def _on_paused(self, e: Any) -> Attention | None:
+    def _on_paused(self, e: Paused) -> Attention | None:
         self.paused = True
         by = "you" if e.by == "user" else e.by
         reason = f": {e.reason}" if e.reason else ""
@@ -371,14 +366,14 @@ class SessionView:
             return Attention("watchdog", e.reason or "paused by the watchdog")
         return None
 
-    def _on_resumed(self, e: Any) -> None:
+    def _on_resumed(self, e: Resumed) -> None:
         self.paused = False
         self._notice("info", "Resumed")
 
-    def _on_steered(self, e: Any) -> None:
+    def _on_steered(self, e: Steered) -> None:
         self._add(MessageItem(role="steer", text=e.text))
 
-    def _on_session_ended(self, e: Any) -> Attention:
+    def _on_session_ended(self, e: SessionEnded) -> Attention:
         self._close_streams()
         self.ended_status = e.status
         self.end_ts = e.ts

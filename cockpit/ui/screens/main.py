@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Literal
+from functools import partial
+from typing import TYPE_CHECKING, ClassVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -14,25 +14,28 @@ from textual.reactive import Reactive
 from textual.screen import Screen
 from textual.widgets import OptionList, Static
 
+from cockpit.ui import compat
+from cockpit.ui.commands import PaletteCommand, ScreenCommands, key_hint, with_hint
+from cockpit.ui.messages import AttentionNeeded, ReviewRequested, SteerSubmitted
+from cockpit.ui.pane_layout import PaneLayout
 from cockpit.ui.render import ItemRenderer, Palette
-from cockpit.ui.session_view import Attention, SessionView
+from cockpit.ui.repaint import RepaintScheduler
 from cockpit.ui.widgets.key_bar import KeyBar
 from cockpit.ui.widgets.session_list import SessionList
 from cockpit.ui.widgets.session_pane import SessionPane
 
 if TYPE_CHECKING:
+    from textual.command import Provider
     from textual.widget import Widget
 
     from cockpit.engine.controller import SessionControl
     from cockpit.events import Event
+    from cockpit.ui.items import Attention
+    from cockpit.ui.session_view import SessionView
 
+END_STATUSES = frozenset({"done", "failed", "stopped", "interrupted"})  # TODO(lead): events
 FLUSH_INTERVAL = 1 / 30
-# A pane repaints at most this often: the focused one smoothly, the others slower.
-# Every repaint of a scrolling pane costs the compositor all of its lines (~5 ms).
-FOCUSED_INTERVAL = 1 / 20
-OTHER_INTERVAL = 1 / 7
 TICK_INTERVAL = 0.1
-Layout = Literal[1, 2, 4]
 
 
 @dataclass(eq=False)
@@ -51,16 +54,19 @@ class SessionEntry:
     def session_id(self) -> str:
         return self.view.session_id
 
+    @property
+    def ended(self) -> bool:
+        return self.status in END_STATUSES
+
 
 class MainScreen(Screen[None]):
     """Sessions side by side. Events are buffered and drawn at most 30 times a second."""
 
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]
+    COMMANDS: ClassVar[set[type[Provider] | Callable[[], type[Provider]]]] = {ScreenCommands}
 
-    # Textual repaints the whole screen when focus moves (`Screen.focused` is a repainting
-    # reactive): every pane, the sidebar and the key bar, ~30 ms a pane switch here. The
-    # widgets whose look depends on focus restyle and refresh themselves, so skip that.
-    focused: Reactive[Widget | None] = Reactive(None, repaint=False)
+    # Moving focus must not repaint every pane (see compat.focus_without_repaint).
+    focused: Reactive[Widget | None] = compat.focus_without_repaint()
 
     DEFAULT_CSS = """
     MainScreen { layout: vertical; background: $background; }
@@ -94,25 +100,24 @@ class MainScreen(Screen[None]):
         Binding("escape", "leave_input", "Back to transcript", show=False),
     ]
 
-    def __init__(self, clock: Callable[[], float], **kwargs: object) -> None:
+    def __init__(
+        self,
+        clock: Callable[[], float],
+        scheduler: RepaintScheduler | None = None,
+        **kwargs: object,
+    ) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self.clock = clock
         self.sessions: dict[str, SessionEntry] = {}
-        self.pane_layout: Layout = 4
-        self.zoomed = False
-        self.slots: list[str] = []
-        self.active: str | None = None
+        self.pane_layout = PaneLayout()
+        self.scheduler = scheduler or RepaintScheduler()
         self.renderer: ItemRenderer | None = None
+        # Sessions with queued events not folded yet, and sidebar rows to redraw.
         self._dirty: set[str] = set()
-        # Visible sessions with changes not yet painted, and when each pane last painted.
-        self._stale: set[str] = set()
-        self._painted: dict[str, float] = {}
         self._sidebar_dirty: set[str] = set()
         self._stop_armed: str | None = None
-        self.on_attention: Callable[[SessionEntry, Attention], None] | None = None
         self._early: list[SessionControl] = []
         self._shown: set[str] = set()
-        self._held = False
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="body"):
@@ -144,8 +149,8 @@ class MainScreen(Screen[None]):
             if not entry.pane.ready:
                 continue
             entry.pane.restyle_border()
-            entry.pane.transcript._width = 0
-            if self._visible(entry.session_id):
+            entry.pane.transcript._width = 0  # TODO(lead): Transcript.restyle
+            if self.is_visible(entry.session_id):
                 entry.pane.transcript.sync()
 
     # --- sessions ---------------------------------------------------------------------
@@ -155,12 +160,14 @@ class MainScreen(Screen[None]):
         if self.renderer is None:  # not mounted yet: added in on_mount
             self._early.append(control)
             return None
+        from cockpit.ui.session_view import SessionView  # pydantic: after the first paint
+
         view = SessionView(control.session_id)
         for event in list(control.events):
             view.fold(event, live=False)
         pane = SessionPane(view, self.renderer, id=f"pane-{len(self.sessions)}")
         entry = SessionEntry(control=control, view=view, pane=pane, status=control.status)
-        entry.needs_you = bool(view.pending) or control.status in ("waiting",)
+        entry.needs_you = bool(view.pending) or control.status == "waiting"
         self.sessions[view.session_id] = entry
 
         def listener(event: Event) -> None:
@@ -172,10 +179,7 @@ class MainScreen(Screen[None]):
         self.query_one("#empty").display = False
         self.query_one("#panes").mount(pane)
         self.query_one(SessionList).set_session(view, entry.status, entry.needs_you)
-        if self.active is None:
-            self.active = view.session_id
-        if len(self.slots) < self.pane_layout:
-            self.slots.append(view.session_id)
+        self.pane_layout.add(view.session_id)
         self._dirty.add(view.session_id)
         self.call_after_refresh(self.apply_layout)
         return entry
@@ -186,20 +190,25 @@ class MainScreen(Screen[None]):
                 entry.unsubscribe()
 
     @property
-    def active_entry(self) -> SessionEntry | None:
-        return self.sessions.get(self.active) if self.active else None
-
-    def _visible(self, session_id: str) -> bool:
-        if self.zoomed or self.effective_layout == 1:
-            return session_id == self.active
-        return session_id in self.slots
+    def active(self) -> str | None:
+        return self.pane_layout.active
 
     @property
-    def effective_layout(self) -> int:
-        return 1 if self.has_class("-narrow") else self.pane_layout
+    def active_entry(self) -> SessionEntry | None:
+        active = self.pane_layout.active
+        return self.sessions.get(active) if active else None
+
+    def is_visible(self, session_id: str) -> bool:
+        self.pane_layout.narrow = self.has_class("-narrow")
+        return self.pane_layout.is_visible(session_id)
 
     def visible_ids(self) -> list[str]:
-        return [sid for sid in self.sessions if self._visible(sid)]
+        self.pane_layout.narrow = self.has_class("-narrow")
+        return self.pane_layout.visible(list(self.sessions))
+
+    def pending_requests(self) -> list[tuple[SessionEntry, list[str]]]:
+        """Each session with its waiting request ids, in session order."""
+        return [(e, list(e.view.pending)) for e in self.sessions.values() if e.view.pending]
 
     # --- the draw loop ------------------------------------------------------------------
 
@@ -209,78 +218,60 @@ class MainScreen(Screen[None]):
         The frame that shows a keypress then costs only what the key changed; the timers
         catch up right after it, one frame (~17 ms) later.
         """
-        if not self._held:
-            self._held = True
-            self.call_after_refresh(self._release_paints)
+        if self.scheduler.hold():
+            self.call_after_refresh(self.scheduler.release)
 
-    def _release_paints(self) -> None:
-        self._held = False
+    def _fold_queued(self) -> None:
+        """Fold the events that arrived since the last flush into the session views."""
+        dirty, self._dirty = self._dirty, set()
+        for session_id in dirty:
+            entry = self.sessions.get(session_id)
+            if entry is None:
+                continue
+            queue, entry.queue = entry.queue, []
+            for event in queue:
+                attention = entry.view.fold(event)
+                if attention is not None:
+                    self._attention(entry, attention)
+            status = entry.control.status
+            if status != entry.status or queue:
+                entry.status = status
+                self._sidebar_dirty.add(session_id)
+            self.scheduler.mark_stale(session_id)
 
     def flush(self, force: bool = False) -> None:
-        """Fold buffered events, then repaint stale panes, staggered and rate-limited.
+        """Fold buffered events, then repaint the stale panes the scheduler says are due.
 
-        The focused pane repaints up to 20 times a second; the others up to 7 times, and at
-        most one of them per flush, so a single frame never repaints every pane. Nothing is
-        repainted while a key's frame is pending (`hold_paints`).
+        Nothing is folded or repainted while a key's frame is pending (`hold_paints`).
         """
-        if self._held and not force:
+        if self.scheduler.held and not force:
             return
         if self._dirty:
-            dirty, self._dirty = self._dirty, set()
-            for session_id in dirty:
-                entry = self.sessions.get(session_id)
-                if entry is None:
-                    continue
-                queue, entry.queue = entry.queue, []
-                for event in queue:
-                    attention = entry.view.fold(event)
-                    if attention is not None:
-                        self._attention(entry, attention)
-                status = entry.control.status
-                if status != entry.status:
-                    entry.status = status
-                    self._sidebar_dirty.add(session_id)
-                elif queue:
-                    self._sidebar_dirty.add(session_id)
-                self._stale.add(session_id)
-        if not self._stale:
-            return
-        now = self.clock()
-        mono = time.monotonic()
-        painted_other = False
-        for session_id in sorted(self._stale, key=lambda s: self._painted.get(s, 0.0)):
-            entry = self.sessions.get(session_id)
-            if entry is None or not self._visible(session_id):
-                self._stale.discard(session_id)
-                continue
-            if not entry.pane.ready:
-                continue
-            focused = session_id == self.active
-            interval = FOCUSED_INTERVAL if focused else OTHER_INTERVAL
-            if mono - self._painted.get(session_id, 0.0) < interval:
-                continue
-            if not focused:
-                if painted_other:
-                    continue
-                painted_other = True
-            self._paint(entry, now, mono)
+            self._fold_queued()
+        due = self.scheduler.due(self.active, self.is_visible, self._pane_ready)
+        if due:
+            now = self.clock()
+            for session_id in due:
+                self._paint(self.sessions[session_id], now)
 
-    def _paint(self, entry: SessionEntry, now: float, mono: float | None = None) -> None:
-        session_id = entry.session_id
-        self._stale.discard(session_id)
-        self._painted[session_id] = time.monotonic() if mono is None else mono
+    def _pane_ready(self, session_id: str) -> bool:
+        entry = self.sessions.get(session_id)
+        return entry is not None and entry.pane.ready
+
+    def _paint(self, entry: SessionEntry, now: float) -> None:
+        self.scheduler.painted(entry.session_id)
         entry.pane.transcript.now = now
         entry.pane.transcript.sync()
         entry.pane.refresh_chrome(entry.status, now, compact=self._compact())
 
     def flush_now(self) -> None:
         """Fold everything and repaint every stale visible pane at once (tests, layout)."""
-        self.flush(force=True)
+        if self._dirty:
+            self._fold_queued()
         now = self.clock()
-        for session_id in list(self._stale):
-            entry = self.sessions.get(session_id)
-            if entry is not None and self._visible(session_id) and entry.pane.ready:
-                self._paint(entry, now)
+        for session_id in self.scheduler.stale():
+            if self.is_visible(session_id) and self._pane_ready(session_id):
+                self._paint(self.sessions[session_id], now)
 
     def _update_sidebar(self) -> None:
         if not self._sidebar_dirty:
@@ -294,7 +285,7 @@ class MainScreen(Screen[None]):
 
     def tick(self) -> None:
         """Spinners and elapsed times of visible panes."""
-        if self._held:
+        if self.scheduler.held:
             return
         now = self.clock()
         compact = self._compact()
@@ -307,52 +298,42 @@ class MainScreen(Screen[None]):
             entry.pane.refresh_chrome(entry.status, now, compact=compact)
 
     def _compact(self) -> bool:
-        return self.has_class("-narrow") or (self.effective_layout == 4 and not self.zoomed)
+        layout = self.pane_layout
+        return self.has_class("-narrow") or (layout.layout == 4 and not layout.zoomed)
 
     def _attention(self, entry: SessionEntry, attention: Attention) -> None:
         entry.needs_you = attention.reason != "ended" or entry.needs_you
-        if self.on_attention is not None:
-            self.on_attention(entry, attention)
+        self.post_message(
+            AttentionNeeded(
+                entry.session_id, entry.view.title, attention, self.is_visible(entry.session_id)
+            )
+        )
 
     # --- layout -------------------------------------------------------------------------
 
     def apply_layout(self) -> None:
         """Show the panes of the current layout; hide (and stop drawing) the others."""
         panes = self.query_one("#panes")
-        layout = 1 if self.zoomed else self.effective_layout
+        self.pane_layout.narrow = self.has_class("-narrow")
+        layout = self.pane_layout.shown
         panes.set_class(layout == 1, "layout-1")
         panes.set_class(layout == 2, "layout-2")
         panes.set_class(layout == 4, "layout-4")
-        if self.active is None and self.sessions:
-            self.active = next(iter(self.sessions))
-        # Fill the slots: keep the order, make sure the active session is in them.
-        ids = list(self.sessions)
-        self.slots = [s for s in self.slots if s in self.sessions][: self.pane_layout]
-        if self.active and self.active not in self.slots:
-            if len(self.slots) >= self.pane_layout:
-                self.slots[-1] = self.active
-            else:
-                self.slots.append(self.active)
-        for sid in ids:
-            if len(self.slots) >= self.pane_layout:
-                break
-            if sid not in self.slots:
-                self.slots.append(sid)
+        self.pane_layout.refill(list(self.sessions))
         now = self.clock()
         for sid, entry in self.sessions.items():
-            visible = self._visible(sid)
-            entry.pane.set_class(not visible, "hidden")
+            entry.pane.set_class(not self.pane_layout.is_visible(sid), "hidden")
             entry.pane.set_active(sid == self.active)
         # Grid order follows DOM order; move visible panes into slot order.
-        visible_panes = [self.sessions[s].pane for s in self.slots if self._visible(s)]
+        visible_panes = [self.sessions[s].pane for s in self.pane_layout.shown_in_order()]
         shown = [c for c in panes.children if c in visible_panes]
         if shown != visible_panes:
             for i, pane in enumerate(visible_panes):
                 if i > 0 and pane.parent is panes:
                     panes.move_child(pane, after=visible_panes[i - 1])
-        newly_visible = set(self.visible_ids()) - self._shown
-        self._shown = set(self.visible_ids())
-        for sid in self._shown:
+        visible = set(self.visible_ids())
+        newly_visible, self._shown = visible - self._shown, visible
+        for sid in visible:
             entry = self.sessions[sid]
             entry.pane.refresh_chrome(entry.status, now, compact=self._compact())
             if sid in newly_visible:
@@ -361,18 +342,18 @@ class MainScreen(Screen[None]):
             self.query_one(SessionList).highlight_session(self.active)
         if not newly_visible:
             return
-        self.flush(force=True)  # a pane that just came into view must not wait
-        # Panes that just came into view are drawn now, not at their next turn.
+        # A pane that just came into view is drawn now, not at its next turn.
+        if self._dirty:
+            self._fold_queued()
         for sid in newly_visible:
-            entry = self.sessions[sid]
-            if sid in self._stale and entry.pane.ready:
-                self._paint(entry, now)
+            if self.scheduler.is_stale(sid) and self._pane_ready(sid):
+                self._paint(self.sessions[sid], now)
 
     def focus_session(self, session_id: str, focus_transcript: bool = True) -> None:
         """Make a session the active pane (bringing it into view) and focus it."""
         if session_id not in self.sessions:
             return
-        self.active = session_id
+        self.pane_layout.active = session_id
         entry = self.sessions[session_id]
         if entry.needs_you and not entry.view.pending and entry.status != "paused":
             entry.needs_you = False
@@ -381,12 +362,19 @@ class MainScreen(Screen[None]):
         if focus_transcript:
             entry.pane.transcript.focus()
 
+    def decided(self, session_id: str) -> None:
+        """The user answered a request of this session: it no longer calls for them."""
+        entry = self.sessions.get(session_id)
+        if entry is not None:
+            entry.needs_you = False
+            self._sidebar_dirty.add(session_id)
+
     def on_descendant_focus(self, event: object) -> None:
         focused = self.focused
         for sid, entry in self.sessions.items():
             if focused is not None and entry.pane in focused.ancestors_with_self:
                 if self.active != sid:
-                    self.active = sid
+                    self.pane_layout.active = sid
                     for other in self.sessions.values():
                         other.pane.set_active(other is entry)
                     self.query_one(SessionList).highlight_session(sid)
@@ -396,34 +384,67 @@ class MainScreen(Screen[None]):
         if event.option.id:
             self.focus_session(event.option.id)
 
-    def on_session_pane_steer(self, event: SessionPane.Steer) -> None:
+    def on_steer_submitted(self, event: SteerSubmitted) -> None:
+        event.stop()
         entry = self.sessions.get(event.session_id)
         if entry is not None:
             entry.control.steer(event.text)
             self.notify(f"Steering sent to {entry.view.title}", timeout=2)
             entry.pane.transcript.focus()
 
+    # --- the command palette ----------------------------------------------------------
+
+    def palette_commands(self) -> list[PaletteCommand]:
+        """Go to each session, then the session and pane commands, with their keys."""
+        out: list[PaletteCommand] = []
+        for sid, entry in self.sessions.items():
+            goal = entry.view.goal.replace("\n", " ")
+            out.append(
+                PaletteCommand(
+                    f"Go to session: {entry.view.title}",
+                    partial(self.focus_session, sid),
+                    f"{entry.status} · {goal[:80]}",
+                )
+            )
+        active = self.active_entry
+        title = active.view.title if active else "the active session"
+        # (name, action run, action whose key is shown, help)
+        rows = [
+            ("Pause session", "toggle_pause", "toggle_pause", f"Pause or resume {title}"),
+            ("Resume session", "toggle_pause", "toggle_pause", f"Pause or resume {title}"),
+            ("Stop session", "stop_now", "stop", f"Stop {title} (the key asks twice)"),
+            ("Steer session", "steer", "steer", f"Type a message to {title}"),
+            ("Review approval", "review", "review", "Open the pending approval"),
+            ("Next session waiting for you", "next_waiting", "next_waiting", "Jump"),
+            ("Layout: 1 pane", "layout(1)", "layout(1)", "One pane"),
+            ("Layout: 2 panes", "layout(2)", "layout(2)", "Two panes side by side"),
+            ("Layout: 4 panes", "layout(4)", "layout(4)", "A 2x2 grid"),
+            ("Maximise pane", "maximize_pane", "maximize_pane", "Maximise or restore"),
+            ("Toggle sidebar", "toggle_sidebar", "toggle_sidebar", "Show or hide the sessions"),
+        ]
+        for name, action, shown, text in rows:
+            hint = key_hint(self.app, self.BINDINGS, shown)
+            out.append(
+                PaletteCommand(name, partial(self.run_action, action), with_hint(text, hint))
+            )
+        return out
+
     # --- actions ------------------------------------------------------------------------
 
     def action_cycle(self, step: int) -> None:
-        if not self.sessions:
-            return
-        if self.zoomed or self.effective_layout == 1:
-            ids = list(self.sessions)
-        else:
-            ids = [s for s in self.slots if s in self.sessions]
-        current = ids.index(self.active) if self.active in ids else 0
-        self.focus_session(ids[(current + step) % len(ids)])
+        self.pane_layout.narrow = self.has_class("-narrow")
+        target = self.pane_layout.cycle(list(self.sessions), step)
+        if target is not None:
+            self.focus_session(target)
 
     def action_layout(self, n: int) -> None:
-        self.pane_layout = n if n in (1, 2, 4) else 4  # type: ignore[assignment]
-        self.zoomed = False
+        self.pane_layout.set_layout(n)
         self.apply_layout()
         if self.active_entry is not None:
             self.active_entry.pane.transcript.focus()
 
     def action_maximize_pane(self) -> None:
-        self.zoomed = not self.zoomed
+        self.pane_layout.zoomed = not self.pane_layout.zoomed
         self.apply_layout()
 
     def action_toggle_sidebar(self) -> None:
@@ -431,27 +452,24 @@ class MainScreen(Screen[None]):
         sidebar.toggle_class("shown" if self.has_class("-narrow") else "hidden")
 
     def action_next_waiting(self) -> None:
-        ids = list(self.sessions)
-        if not ids:
-            return
-        start = ids.index(self.active) + 1 if self.active in ids else 0
-        for sid in ids[start:] + ids[:start]:
+        def waiting(sid: str) -> bool:
             entry = self.sessions[sid]
-            if entry.view.pending or entry.needs_you:
-                self.focus_session(sid)
-                if entry.view.pending:
-                    self.action_review()
-                return
-        self.notify("No session is waiting for you.", timeout=2)
+            return bool(entry.view.pending) or entry.needs_you
+
+        target = self.pane_layout.next_matching(list(self.sessions), waiting)
+        if target is None:
+            self.notify("No session is waiting for you.", timeout=2)
+            return
+        self.focus_session(target)
+        if self.sessions[target].view.pending:
+            self.action_review()
 
     def action_review(self) -> None:
         entry = self.active_entry
         if entry is None or not entry.view.pending:
             self.notify("Nothing to approve in this session.", timeout=2)
             return
-        open_approval = getattr(self.app, "open_approval", None)
-        if open_approval is not None:
-            open_approval(entry.session_id)
+        self.post_message(ReviewRequested(entry.session_id))
 
     def action_steer(self) -> None:
         entry = self.active_entry
@@ -467,7 +485,7 @@ class MainScreen(Screen[None]):
         entry = self.active_entry
         if entry is None:
             return
-        if entry.status in ("done", "failed", "stopped", "interrupted"):
+        if entry.ended:
             self.notify("This session has ended.", timeout=2)
         elif entry.status == "paused":
             entry.control.resume()
@@ -475,8 +493,9 @@ class MainScreen(Screen[None]):
             entry.control.pause()
 
     def action_stop(self) -> None:
+        """Stop the active session; the first press arms, the second within 3 s stops."""
         entry = self.active_entry
-        if entry is None or entry.status in ("done", "failed", "stopped", "interrupted"):
+        if entry is None or entry.ended:
             return
         if self._stop_armed == entry.session_id:
             self._stop_armed = None
@@ -485,6 +504,12 @@ class MainScreen(Screen[None]):
         self._stop_armed = entry.session_id
         self.notify(f"Press x again to stop {entry.view.title}.", severity="warning", timeout=3)
         self.set_timer(3, self._disarm_stop)
+
+    def action_stop_now(self) -> None:
+        """Stop the active session at once (the palette's command: it was chosen by name)."""
+        entry = self.active_entry
+        if entry is not None and not entry.ended:
+            entry.control.stop()
 
     def _disarm_stop(self) -> None:
         self._stop_armed = None

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from textual.binding import Binding
 from textual.content import Content
 from textual.reactive import reactive
@@ -9,7 +11,9 @@ from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
 from cockpit.ui.render import fmt_tokens
-from cockpit.ui.session_view import SessionView
+
+if TYPE_CHECKING:
+    from cockpit.ui.session_view import SessionView
 
 STATUS_BADGES: dict[str, tuple[str, str, str]] = {
     # status -> (icon, label, style)
@@ -28,7 +32,7 @@ def status_badge(status: str) -> tuple[str, str, str]:
 
 
 def health_line(view: SessionView) -> Content:
-    h = view.health
+    h = view.totals
     fill = h.context_fill
     fill_style = "$text-error" if fill > 0.8 else "$text-warning" if fill > 0.6 else "$text-muted"
     fail_style = "$text-error" if h.failed_tools else "$text-muted"

@@ -2,20 +2,23 @@
 
 from __future__ import annotations
 
-from typing import Self
+from typing import TYPE_CHECKING, Self
 
 from textual.app import ComposeResult
 from textual.color import Color
 from textual.containers import Vertical
 from textual.content import Content
 from textual.geometry import Region
-from textual.message import Message
 from textual.widgets import Input, Static
 
+from cockpit.ui.items import summarize_input
+from cockpit.ui.messages import SteerSubmitted
 from cockpit.ui.render import ItemRenderer, fmt_duration, fmt_tokens
-from cockpit.ui.session_view import SessionView, summarize_input
 from cockpit.ui.widgets.session_list import status_badge
 from cockpit.ui.widgets.transcript import Transcript
+
+if TYPE_CHECKING:
+    from cockpit.ui.session_view import SessionView
 
 
 class SteerInput(Input):
@@ -56,14 +59,6 @@ class SessionPane(Vertical):
         & > #attention.shown { display: block; }
     }
     """
-
-    class Steer(Message):
-        """The user typed steering text for this session."""
-
-        def __init__(self, session_id: str, text: str) -> None:
-            super().__init__()
-            self.session_id = session_id
-            self.text = text
 
     def __init__(self, view: SessionView, renderer: ItemRenderer, **kwargs: object) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
@@ -153,14 +148,14 @@ class SessionPane(Vertical):
             seconds = view.elapsed(now)
             elapsed = fmt_duration(seconds) if seconds >= 60 else f"{int(seconds)}s"
         pending = view.first_pending()
-        border_key = (status, elapsed, view.title, view.health.tokens)
+        border_key = (status, elapsed, view.title, view.totals.tokens)
         if border_key != self._border_key:
             self._border_key = border_key
             icon, label, style = status_badge(status)
             title = Content.assemble(
                 (f" {icon} ", style), (view.title, "bold"), ("  ", ""), (label, style), " "
             )
-            tokens = fmt_tokens(view.health.tokens)
+            tokens = fmt_tokens(view.totals.tokens)
             self._set_border_text(title, f" {elapsed} · {tokens} tok " if elapsed else "")
         header_key = (view.goal, view.model, view.mode, compact)
         if header_key != self._header_key:
@@ -192,4 +187,4 @@ class SessionPane(Vertical):
         text = event.value.strip()
         event.input.value = ""
         if text:
-            self.post_message(self.Steer(self.view.session_id, text))
+            self.post_message(SteerSubmitted(self.view.session_id, text))
