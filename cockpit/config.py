@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import tempfile
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -93,26 +94,40 @@ def load_settings(**overrides: Any) -> Settings:
 
 
 def save_setting(key: str, value: str) -> None:
-    """Persist one simple setting (e.g. theme) to the user config file, atomically."""
+    """Persist one setting (e.g. theme) in the user config file, atomically.
+
+    Every other key and table the user wrote is kept (comments are not: the file is
+    rewritten by a TOML writer). A file that does not parse is left untouched.
+    """
+    import tomli_w
+
     path = config_file()
-    path.parent.mkdir(parents=True, exist_ok=True)
     data: dict[str, Any] = {}
     if path.is_file():
         try:
             data = tomllib.loads(path.read_text(encoding="utf-8"))
-        except (OSError, tomllib.TOMLDecodeError):
-            data = {}
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise CockpitError(
+                f"The config file {path} is not valid TOML ({exc}); fix or delete it, "
+                f"then set {key} again."
+            ) from None
     data[key] = value
-    lines = [f"{k} = {_toml_value(v)}" for k, v in sorted(data.items())]
-    tmp = path.with_suffix(".toml.tmp")
-    tmp.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    tmp.replace(path)
+    write_atomically(path, tomli_w.dumps(data).encode("utf-8"))
 
 
-def _toml_value(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int | float):
-        return str(value)
-    escaped = str(value).replace("\\", "\\\\").replace('"', '\\"')
-    return f'"{escaped}"'
+def write_atomically(path: Path, payload: bytes) -> None:
+    """Write `payload` to `path` so that a crash leaves either the old or the new file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    tmp = Path(tmp_name)
+    try:
+        with os.fdopen(fd, "wb") as out:
+            out.write(payload)
+            out.flush()
+            os.fsync(out.fileno())
+        if path.exists():
+            os.chmod(tmp, path.stat().st_mode & 0o7777)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise

@@ -42,3 +42,61 @@ def test_malformed_config_file_is_one_clear_error() -> None:
     config_file().write_text("theme = [unclosed\n")
     with pytest.raises(CockpitError, match="config file"):
         load_settings()
+
+
+USER_CONFIG = """\
+model = "claude-opus-4-1"
+speed = 0.5
+max_tokens = 4096
+fast = true
+when = 2026-12-01T10:00:00Z
+tags = ["a", "b"]
+
+[extra]
+x = 1
+nested = { deep = [1, 2.5, "three"] }
+
+[extra.more]
+flag = false
+"""
+
+
+def test_saving_a_setting_keeps_every_key_and_table_the_user_wrote() -> None:
+    import tomllib
+
+    config_file().parent.mkdir(parents=True, exist_ok=True)
+    config_file().write_text(USER_CONFIG, encoding="utf-8")
+    before = tomllib.loads(USER_CONFIG)
+    save_setting("theme", "cockpit-light")
+    after = tomllib.loads(config_file().read_text(encoding="utf-8"))
+    assert after == {**before, "theme": "cockpit-light"}
+    assert isinstance(after["extra"], dict) and after["extra"]["x"] == 1
+    save_setting("theme", "cockpit-dark")  # an existing key is updated in place
+    assert tomllib.loads(config_file().read_text(encoding="utf-8"))["theme"] == "cockpit-dark"
+
+
+def test_a_malformed_config_file_is_never_overwritten_by_a_save() -> None:
+    config_file().parent.mkdir(parents=True, exist_ok=True)
+    config_file().write_bytes(b"theme = [unclosed\n[extra]\nx = 1\n")
+    before = config_file().read_bytes()
+    with pytest.raises(CockpitError, match="not valid TOML"):
+        save_setting("theme", "cockpit-light")
+    assert config_file().read_bytes() == before
+
+
+def test_a_crash_while_writing_leaves_the_old_file_and_no_temp_file(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import os
+
+    config_file().parent.mkdir(parents=True, exist_ok=True)
+    config_file().write_text(USER_CONFIG, encoding="utf-8")
+
+    def crash(*_args: object) -> None:
+        raise OSError("disk full")
+
+    monkeypatch.setattr(os, "fsync", crash)
+    with pytest.raises(OSError, match="disk full"):
+        save_setting("theme", "cockpit-light")
+    assert config_file().read_text(encoding="utf-8") == USER_CONFIG
+    assert sorted(p.name for p in config_file().parent.iterdir()) == ["config.toml"]

@@ -309,11 +309,12 @@ class CockpitApp(App[None]):
         if not self.persist_theme or name == self._saved:
             return
         self._saved = name
-        try:
-            from cockpit.config import save_setting
+        from cockpit.config import save_setting
+        from cockpit.errors import CockpitError
 
+        try:
             save_setting("theme", name)
-        except OSError as exc:
+        except (OSError, CockpitError) as exc:
             self.notify(f"Could not save the theme: {exc}", severity="warning")
 
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
