@@ -7,9 +7,9 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
-RiskTier = Literal["low", "medium", "high", "critical"]
-SessionStatus = Literal["running", "waiting", "paused", "done", "failed", "stopped", "interrupted"]
-ApprovalMode = Literal["ask", "auto", "plan", "dry-run", "yes"]
+from cockpit.vocab import ApprovalMode, EndStatus, RiskTier, SessionStatus
+
+__all__ = ["ApprovalMode", "EndStatus", "RiskTier", "SessionStatus"]
 
 # A denied tool call's result (is_error) starts with this; the scripted model branches on it.
 DENIED_PREFIX = "Permission denied"
@@ -262,7 +262,7 @@ class Steered(EventBase):
 
 class SessionEnded(EventBase):
     kind: Literal["session_ended"] = "session_ended"
-    status: Literal["done", "failed", "stopped", "interrupted"]
+    status: EndStatus
     reason: str = ""
     turns: int = 0
 

@@ -16,16 +16,17 @@ import click
 
 from cockpit.defaults import DEMO_SCENARIOS
 from cockpit.errors import CockpitError
+from cockpit.vocab import CLI_MODES
 
 if TYPE_CHECKING:
     from cockpit.config import Settings
     from cockpit.engine.client import Backend
-    from cockpit.engine.session import AgentSession, EndStatus
+    from cockpit.engine.session import AgentSession
     from cockpit.scripted.server import ScriptedServer
+    from cockpit.vocab import EndStatus
 
 T = TypeVar("T")
 EXIT_CODES = {"done": 0, "failed": 1, "stopped": 3, "interrupted": 130}
-MODES = ["ask", "auto", "plan", "yes"]
 
 
 def open_tui() -> None:
@@ -182,7 +183,7 @@ def _exit(status: str) -> None:
 )
 @click.option("--sessions-dir", type=click.Path(path_type=Path), help="Folder for session files.")
 @click.option(
-    "--mode", type=click.Choice(MODES), default="ask", show_default=True, help="Approval mode."
+    "--mode", type=click.Choice(CLI_MODES), default="ask", show_default=True, help="Approval mode."
 )
 @click.option("--yes", is_flag=True, help="Allow every action without asking (mode yes).")
 @click.option(

@@ -49,6 +49,7 @@ from cockpit.events import (
 )
 from cockpit.policy.gate import ApprovalGate, Decision
 from cockpit.policy.risk import classify, policy_version
+from cockpit.vocab import END_STATUSES, EndStatus
 
 if TYPE_CHECKING:
     from cockpit.engine.client import Backend
@@ -56,7 +57,6 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 Listener = Callable[[Event], None]
-EndStatus = Literal["done", "failed", "stopped", "interrupted"]
 
 BETAS = ["context-management-2025-06-27"]
 TEXT_FLUSH_S = 0.05
@@ -229,7 +229,7 @@ class AgentSession:
         self.gate.resolve(request_id, Decision(False, "user", "key", message=text))
 
     def pause(self, reason: str = "", by: Literal["user", "watchdog", "policy"] = "user") -> None:
-        if not self._running.is_set() or self._status in ("done", "failed", "stopped"):
+        if not self._running.is_set() or self._status in END_STATUSES:
             return
         self._running.clear()
         self._set_status("paused")

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from rich.console import Console, RenderableType
@@ -11,10 +10,11 @@ from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
 from rich.theme import Theme as RichTheme
+from textual.cache import LRUCache
 from textual.color import Color
 from textual.strip import Strip
 
-from cockpit.ui.session_view import (
+from cockpit.ui.items import (
     AssistantTextItem,
     Item,
     MessageItem,
@@ -23,12 +23,13 @@ from cockpit.ui.session_view import (
     ToolCardItem,
     summarize_input,
 )
+from cockpit.ui.markdown_split import StreamSplit
 
+LINE_CACHE_ITEMS = 4096
 SPINNER = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
 COLLAPSED_OUTPUT_LINES = 3
 MAX_OUTPUT_LINES = 2000
 _PAD = Segment(" ")
-_FENCE = re.compile(r"^\s*(```|~~~)", re.MULTILINE)
 
 
 def fmt_duration(seconds: float) -> str:
@@ -108,35 +109,13 @@ class Palette:
         )
 
 
-def stable_split(text: str) -> int:
-    """Length of the prefix of streaming Markdown that can no longer change its rendering.
+@dataclass
+class _Stream:
+    """A message being streamed: where it is final, and the lines of its final pieces."""
 
-    That is everything up to the last blank line that is outside a code fence.
-    """
-    cut = text.rfind("\n\n")
-    while cut > 0:
-        if len(_FENCE.findall(text, 0, cut)) % 2 == 0:
-            return cut + 2
-        cut = text.rfind("\n\n", 0, cut)
-    return 0
-
-
-def split_blocks(text: str) -> list[str]:
-    """Split Markdown at blank lines outside code fences (each piece renders on its own)."""
-    pieces: list[str] = []
-    start = 0
-    in_fence = False
-    pos = 0
-    for line in text.splitlines(keepends=True):
-        if _FENCE.match(line):
-            in_fence = not in_fence
-        pos += len(line)
-        if not in_fence and not line.strip() and pos - start > 1:
-            pieces.append(text[start:pos])
-            start = pos
-    if start < len(text):
-        pieces.append(text[start:])
-    return [p for p in pieces if p.strip()]
+    split: StreamSplit = field(default_factory=StreamSplit)
+    width: int = 0
+    rendered: list[list[Strip]] = field(default_factory=list)
 
 
 class ItemRenderer:
@@ -145,19 +124,21 @@ class ItemRenderer:
     def __init__(self, console: Console, palette: Palette) -> None:
         self.console = console
         self.palette = palette
-        self._cache: dict[int, tuple[Any, list[Strip]]] = {}
+        # Rendered lines per item (bounded: items far off screen are rendered again).
+        self._cache: LRUCache[int, tuple[Any, list[Strip]]] = LRUCache(LINE_CACHE_ITEMS)
         self._md_theme: RichTheme | None = None
         self._md_palette: Palette | None = None
-        # Streaming text blocks: item id -> list of (markdown piece, rendered lines).
-        self._stream_pieces: dict[int, tuple[int, int, list[tuple[str, list[Strip]]]]] = {}
+        # Messages streaming now: item id -> their final pieces and those pieces' lines.
+        self._streams: dict[int, _Stream] = {}
 
     def clear(self) -> None:
         self._cache.clear()
-        self._stream_pieces.clear()
+        for stream in self._streams.values():
+            stream.rendered.clear()
 
     def forget(self, item: Item) -> None:
-        self._cache.pop(id(item), None)
-        self._stream_pieces.pop(id(item), None)
+        self._cache.discard(id(item))
+        self._streams.pop(id(item), None)
 
     def lines(
         self,
@@ -188,7 +169,7 @@ class ItemRenderer:
                 segments = list(apply(segments, over))
             strips.append(Strip(list(apply(adjust(segments, width, base), base)), width))
         strips.append(Strip(list(apply([Segment(" " * width, base)], base)), width))
-        self._cache[id(item)] = (key, strips)
+        self._cache.set(id(item), (key, strips))
         return strips
 
     # --- low level -----------------------------------------------------------------
@@ -263,14 +244,16 @@ class ItemRenderer:
         inner = width - 2
         text = item.text
         if item.complete:
-            cached = self._stream_pieces.get(id(item))
-            if cached is not None and cached[0] == inner:
+            stream = self._streams.pop(id(item), None)
+            if stream is not None:
+                stream.split.finish(text)
+            if stream is not None and not stream.split.has_references:
                 # Streamed here: keep the blocks already rendered (what the user saw while
-                # it streamed) and render only the rest, instead of the whole text again.
-                body = self._blocks(item, text, len(text), inner)
+                # it streamed) and render only the rest; the cut points are the parser's,
+                # so the pieces render exactly as the whole text would.
+                body = self._pieces(stream, inner)
             else:
                 body = self._markdown(text, inner) if text.strip() else []
-            self._stream_pieces.pop(id(item), None)
             if item.interrupted:
                 body += self._text("(interrupted, retrying)", inner, p.faint + Style(italic=True))
         else:
@@ -279,25 +262,30 @@ class ItemRenderer:
             body = [Strip.blank(0)]
         return self._gutter(body, "● ", p.text)
 
-    def _blocks(self, item: AssistantTextItem, text: str, cut: int, width: int) -> list[Strip]:
-        """`text[:cut]` as Markdown, block by block; blocks rendered before are reused."""
-        cached = self._stream_pieces.get(id(item))
-        consumed, pieces = (cached[1], cached[2]) if cached and cached[0] == width else (0, [])
-        if cut > consumed:
-            for piece in split_blocks(text[consumed:cut]):
-                pieces.append((piece, [*self._markdown(piece, width), Strip.blank(0)]))
-            consumed = cut
-        self._stream_pieces[id(item)] = (width, consumed, pieces)
-        body: list[Strip] = [strip for _, lines in pieces for strip in lines]
-        if body and body[-1].cell_length == 0:
-            body = body[:-1]
+    def _pieces(self, stream: _Stream, width: int) -> list[Strip]:
+        """The stream's final pieces as Markdown, each rendered once per width, spaced as
+        Rich spaces the blocks of a whole document."""
+        if stream.width != width:
+            stream.width = width
+            stream.rendered.clear()
+        pieces = stream.split.pieces
+        for piece in pieces[len(stream.rendered) :]:
+            stream.rendered.append(self._markdown(piece.text, width))
+        body: list[Strip] = []
+        for i, lines in enumerate(stream.rendered):
+            if i and pieces[i - 1].spaced and not pieces[i].self_spaced:
+                body.append(Strip.blank(0))
+            body += lines
         return body
 
     def _streaming(self, item: AssistantTextItem, text: str, width: int) -> list[Strip]:
-        """Finished paragraphs as Markdown (each rendered once), the growing tail as plain text."""
-        cut = stable_split(text)
-        body = self._blocks(item, text, cut, width)
-        tail = text[cut:].rstrip("\n")
+        """Finished blocks as Markdown (each rendered once), the growing tail as plain text."""
+        stream = self._streams.get(id(item))
+        if stream is None:
+            stream = self._streams[id(item)] = _Stream()
+        stream.split.advance(text)
+        body = self._pieces(stream, width)
+        tail = text[stream.split.consumed :].rstrip("\n")
         if tail:
             if body:
                 body.append(Strip.blank(0))

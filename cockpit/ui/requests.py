@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
 
-# dry-run (mutations on a copy of the workspace) is not built yet, so it is not offered.
-APPROVAL_MODES: tuple[str, ...] = ("ask", "auto", "plan")
+from cockpit.vocab import ApprovalMode
 
 
 @dataclass(frozen=True)
@@ -17,5 +15,5 @@ class NewSessionRequest:
     goal: str
     model: str | None = None
     scenario: str | None = None
-    mode: Literal["ask", "auto", "plan", "dry-run", "yes"] = "ask"
+    mode: ApprovalMode = "ask"
     title: str | None = None

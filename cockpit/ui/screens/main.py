@@ -23,6 +23,7 @@ from cockpit.ui.repaint import RepaintScheduler
 from cockpit.ui.widgets.key_bar import KeyBar
 from cockpit.ui.widgets.session_list import SessionList
 from cockpit.ui.widgets.session_pane import SessionPane
+from cockpit.vocab import END_STATUSES
 
 if TYPE_CHECKING:
     from textual.command import Provider
@@ -33,7 +34,6 @@ if TYPE_CHECKING:
     from cockpit.ui.items import Attention
     from cockpit.ui.session_view import SessionView
 
-END_STATUSES = frozenset({"done", "failed", "stopped", "interrupted"})  # TODO(lead): events
 FLUSH_INTERVAL = 1 / 30
 TICK_INTERVAL = 0.1
 
@@ -149,9 +149,7 @@ class MainScreen(Screen[None]):
             if not entry.pane.ready:
                 continue
             entry.pane.restyle_border()
-            entry.pane.transcript._width = 0  # TODO(lead): Transcript.restyle
-            if self.is_visible(entry.session_id):
-                entry.pane.transcript.sync()
+            entry.pane.transcript.restyle(redraw=self.is_visible(entry.session_id))
 
     # --- sessions ---------------------------------------------------------------------
 

@@ -12,7 +12,8 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select, Static
 
 from cockpit.defaults import DEFAULT_MODEL
-from cockpit.ui.requests import APPROVAL_MODES, NewSessionRequest
+from cockpit.ui.requests import NewSessionRequest
+from cockpit.vocab import DIALOG_MODES
 
 # The default first (the dialog preselects it); the others once each.
 MODELS = tuple(
@@ -74,7 +75,7 @@ class NewSessionScreen(ModalScreen[NewSessionRequest | None]):
                 with Vertical():
                     yield Label("Approval mode")
                     yield Select(
-                        [(m, m) for m in APPROVAL_MODES], value="ask", allow_blank=False, id="mode"
+                        [(m, m) for m in DIALOG_MODES], value="ask", allow_blank=False, id="mode"
                     )
             yield Static("", id="error")
             with Horizontal(id="buttons"):

@@ -4,24 +4,24 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from itertools import accumulate
+from typing import TYPE_CHECKING
 
+from rich.segment import Segment
 from rich.style import Style
 from textual import events
 from textual.binding import Binding
 from textual.geometry import Region, Size
-from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from cockpit.ui import compat
+from cockpit.ui.items import AssistantTextItem, Item, MessageItem, ThinkingItem, ToolCardItem
 from cockpit.ui.render import COLLAPSED_OUTPUT_LINES, ItemRenderer
-from cockpit.ui.session_view import (
-    AssistantTextItem,
-    Item,
-    MessageItem,
-    SessionView,
-    ThinkingItem,
-    ToolCardItem,
-)
+
+if TYPE_CHECKING:
+    from textual.selection import Selection
+
+    from cockpit.ui.session_view import SessionView
 
 
 def estimate_height(item: Item, width: int) -> int:
@@ -69,14 +69,6 @@ class Transcript(ScrollView, can_focus=True):
         Binding("end,G", "follow", "Follow", show=False),
         Binding("escape", "unselect", "Unselect", show=False),
     ]
-
-    class Toggled(Message):
-        """A card was expanded or collapsed."""
-
-        def __init__(self, transcript: Transcript, item: Item) -> None:
-            super().__init__()
-            self.transcript = transcript
-            self.item = item
 
     def __init__(self, view: SessionView, renderer: ItemRenderer, **kwargs: object) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
@@ -137,7 +129,7 @@ class Transcript(ScrollView, can_focus=True):
         if size != self.virtual_size:
             # Not the reactive setter: that lays out the whole screen on every change.
             self.set_reactive(Transcript.virtual_size, size)
-            self._scroll_update(size)
+            compat.update_scrollbars(self, size)
 
     def _measure(self, index: int) -> bool:
         """Render item `index` exactly; True when its height changed."""
@@ -223,7 +215,53 @@ class Transcript(ScrollView, can_focus=True):
         index = bisect_right(self._offsets, line) - 1
         lines = self._lines(index)
         row = line - self._offsets[index]
-        return lines[row] if row < len(lines) else self._blank()
+        strip = lines[row] if row < len(lines) else self._blank()
+        selection = self.text_selection
+        if selection is not None and (span := selection.get_span(line)) is not None:
+            strip = self._highlight(strip, *span)
+        # Offsets let the screen map the mouse to transcript lines for text selection.
+        return strip.apply_offsets(0, line)
+
+    def _highlight(self, strip: Strip, start: int, end: int) -> Strip:
+        end = strip.cell_length if end == -1 else min(end, strip.cell_length)
+        if end <= start:
+            return strip
+        style = self.screen.get_component_rich_style("screen--selection")
+        before, middle, after = strip.divide([start, end, strip.cell_length])
+        selected = Strip(Segment.apply_style(list(middle), post_style=style), middle.cell_length)
+        return Strip.join([before, selected, after])
+
+    # --- text selection ------------------------------------------------------------------
+
+    def get_selection(self, selection: Selection) -> tuple[str, str] | None:
+        """The selected text: only the lines in the selection are rendered to get it."""
+        from textual.geometry import Offset
+        from textual.selection import Selection as Sel
+
+        total = self._offsets[-1]
+        if not total:
+            return None
+        first = selection.start.y if selection.start is not None else 0
+        last = selection.end.y if selection.end is not None else total - 1
+        first, last = max(0, first), min(total - 1, last)
+        if last < first:
+            return None
+        text = "\n".join(self.line_text(y) for y in range(first, last + 1))
+        start = Offset(selection.start.x, 0) if selection.start is not None else None
+        end = Offset(selection.end.x, last - first) if selection.end is not None else None
+        return Sel(start, end).extract(text), "\n"
+
+    def selection_updated(self, selection: Selection | None) -> None:
+        self.refresh()
+
+    def line_text(self, line: int) -> str:
+        """The plain text of transcript line `line` (as drawn, without trailing spaces)."""
+        index = bisect_right(self._offsets, line) - 1
+        if index < 0 or index >= len(self._heights):
+            return ""
+        lines = self._lines(index)
+        row = line - self._offsets[index]
+        return lines[row].text.rstrip() if row < len(lines) else ""
 
     def _blank(self) -> Strip:
         key = (self._width, self._base_style)
@@ -306,7 +344,6 @@ class Transcript(ScrollView, can_focus=True):
             self._measure(self.selected)
             self._relayout(self.selected)
             self._prepare_visible()
-            self.post_message(self.Toggled(self, item))
 
     def action_expand_all(self) -> None:
         cards = [i for i in self.view.items if isinstance(i, ToolCardItem | ThinkingItem)]
@@ -314,8 +351,13 @@ class Transcript(ScrollView, can_focus=True):
         for card in cards:
             card.expanded = expand
             card.touch()
+        self.restyle()
+
+    def restyle(self, redraw: bool = True) -> None:
+        """Measure every item again (the theme or the cards changed); draw now if `redraw`."""
         self._width = 0
-        self.sync()
+        if redraw:
+            self.sync()
 
     def action_unselect(self) -> None:
         self._set_selected(None)
