@@ -8,6 +8,7 @@ from rich.console import Console
 from rich.text import Text
 
 from cockpit import events as ev
+from cockpit.health.totals import SessionTotals
 
 if TYPE_CHECKING:
     from cockpit.engine.session import AgentSession
@@ -24,10 +25,10 @@ class HeadlessPrinter:
         self.quiet = quiet
         self._in_text = False
         self._tiers: dict[str, str] = {}
-        self._tools = 0
-        self._failed = 0
+        self.totals = SessionTotals()
 
     def __call__(self, event: ev.Event) -> None:
+        self.totals.fold(event)
         if isinstance(event, ev.TextDelta):
             if not self.quiet:
                 self.console.print(event.text, end="", style="default", markup=False)
@@ -48,8 +49,6 @@ class HeadlessPrinter:
             c.print(Text(f"  (thinking) {first[:150]}", style="dim italic"))
         elif isinstance(event, ev.RiskAssessed):
             self._tiers[event.tool_use_id] = event.tier
-        elif isinstance(event, ev.ToolCallProposed):
-            self._tools += 1
         elif isinstance(event, ev.ApprovalRequested):
             c.print(Text(f"  ? approval needed ({event.tier}): {event.summary}", style="yellow"))
         elif isinstance(event, ev.ApprovalDecided) and event.decision == "deny":
@@ -85,8 +84,6 @@ class HeadlessPrinter:
             c.print(Text(f"\n{event.status}: {event.reason} ({event.turns} turns)", style=style))
 
     def _tool_finished(self, event: ev.ToolFinished) -> None:
-        if event.is_error:
-            self._failed += 1
         tier = self._tiers.get(event.tool_use_id, "low")
         mark = "x" if event.is_error else "+"
         style = "red" if event.is_error else TIER_STYLE.get(tier, "")
@@ -107,17 +104,12 @@ class HeadlessPrinter:
             self.console.print(Text(f"    ... {len(lines) - OUTPUT_LINES} more lines", style="dim"))
 
     def finish(self, session: AgentSession) -> None:
-        tokens_in = tokens_out = 0
-        cost = 0.0
-        for event in session.events:
-            if isinstance(event, ev.ModelResponse):
-                tokens_in += event.usage.context_tokens
-                tokens_out += event.usage.output_tokens
-                cost += event.cost_usd
+        t = self.totals
         self.console.print(
             Text(
-                f"{self._tools} tool calls ({self._failed} failed), "
-                f"{tokens_in:,} in / {tokens_out:,} out tokens, ${cost:.2f}",
+                f"{t.tool_calls} tool calls ({t.failed_tools} failed), "
+                f"{t.tokens - t.output_tokens:,} in / {t.output_tokens:,} out tokens, "
+                f"${t.cost_usd:.2f}",
                 style="dim",
             )
         )

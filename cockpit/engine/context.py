@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from cockpit.defaults import CONTEXT_WINDOW
 from cockpit.events import Usage
-
-CONTEXT_WINDOW = 200_000
 
 # US$ per million tokens: input, output, cache read, cache write (5 min).
 # Matched by longest prefix; newer ids of a family price like the family.

@@ -12,7 +12,7 @@ from cockpit.errors import CockpitError
 
 # "Ckpt": identifies a SQLite file as a Cockpit session (PRAGMA application_id).
 APPLICATION_ID = 0x436B7074
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 SUFFIX = ".cockpit"
 SQLITE_MAGIC = b"SQLite format 3\x00"
 
@@ -78,11 +78,31 @@ BEGIN SELECT RAISE(ABORT, 'session events are append-only'); END;
 Migration = Callable[[sqlite3.Connection], None]
 
 
-def _migrate_1_to_2(conn: sqlite3.Connection) -> None:
-    from cockpit.store.summary import SummaryState  # the backfill replays the events
+# Version 3: the summary keeps the totals of cockpit.health.totals (failed tools, API errors
+# and retries apart, the latest context size) instead of one error count.
+DDL_V3_STEP = """
+ALTER TABLE summary ADD COLUMN failed_tools INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE summary ADD COLUMN api_errors INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE summary ADD COLUMN retries INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE summary ADD COLUMN context_tokens INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE summary DROP COLUMN errors;
+"""
 
+
+def _migrate_1_to_2(conn: sqlite3.Connection) -> None:
     for statement in _statements(DDL_V2_STEP):
         conn.execute(statement)
+
+
+def _migrate_2_to_3(conn: sqlite3.Connection) -> None:
+    for statement in _statements(DDL_V3_STEP):
+        conn.execute(statement)
+
+
+def backfill_summary(conn: sqlite3.Connection) -> None:
+    """Recompute the summary row from the events (after a migration changed its columns)."""
+    from cockpit.store.summary import SummaryState  # the backfill replays the events
+
     created_row = conn.execute("SELECT value FROM meta WHERE key = 'created'").fetchone()
     state = SummaryState(created=float(created_row[0]) if created_row else 0.0)
     last_hash: bytes | None = None
@@ -92,10 +112,11 @@ def _migrate_1_to_2(conn: sqlite3.Connection) -> None:
             state.apply_json(text)
             last_hash = digest
     state.last_hash = last_hash
+    conn.execute("DELETE FROM summary")
     conn.execute(state.insert_sql(), state.row())
 
 
-MIGRATIONS: dict[int, Migration] = {2: _migrate_1_to_2}
+MIGRATIONS: dict[int, Migration] = {2: _migrate_1_to_2, 3: _migrate_2_to_3}
 
 
 def _statements(script: str) -> list[str]:
@@ -129,6 +150,7 @@ def migrate(conn: sqlite3.Connection, from_version: int) -> None:
     try:
         for step in range(from_version + 1, SCHEMA_VERSION + 1):
             MIGRATIONS[step](conn)
+        backfill_summary(conn)
         conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
         conn.execute("COMMIT")
     except BaseException:

@@ -22,7 +22,7 @@ from cockpit.errors import CockpitError
 from cockpit.events import Event, EventBase, parse_event
 from cockpit.store import schema
 from cockpit.store.redact import Redactor, default_redactor
-from cockpit.store.summary import SUMMARY_HANDLERS, SessionSummary, SummaryState
+from cockpit.store.summary import SessionSummary, SummaryState
 
 GENESIS_HASH = bytes(32)
 READ_CHUNK = 1000
@@ -41,7 +41,7 @@ class VerifyResult(NamedTuple):
 
 
 # A queued event: (seq, kind, ts, canonical JSON, the stamped event).
-_Pending = tuple[int, str, float, bytes, EventBase]
+_Pending = tuple[int, str, float, bytes, Event]
 
 
 def _canonical(event: EventBase) -> bytes:
@@ -172,14 +172,18 @@ def _create_file(path: Path, session_id: str, created: float) -> None:
 
 
 def _summary_from_conn(conn: sqlite3.Connection, path: Path) -> SessionSummary:
-    """The summary of an open file (replays the events only for a version-1 file)."""
+    """The summary of an open file (replays the events only for a file of an older version)."""
     version = conn.execute("PRAGMA user_version").fetchone()[0]
     meta = dict(conn.execute("SELECT key, value FROM meta").fetchall())
     session_id = str(meta.get("session_id", ""))
-    if version >= 2:
-        cols = ", ".join(SummaryState.columns())
-        row = conn.execute(f"SELECT {cols} FROM summary WHERE id = 1").fetchone()
-        state = SummaryState.from_row(tuple(row)) if row else SummaryState()
+    if version >= schema.SCHEMA_VERSION:
+        row = conn.execute(SummaryState.select_sql()).fetchone()
+        columns = SummaryState.columns()
+        state = (
+            SummaryState.from_row(dict(zip(columns, row, strict=True)), path)
+            if row
+            else SummaryState()
+        )
     else:
         state = SummaryState(created=float(meta.get("created", 0.0)))
         cursor = conn.execute("SELECT json FROM events ORDER BY seq")
@@ -379,11 +383,15 @@ class SessionStore:
             self._next_seq = int(last[0]) + 1
             self._committed_seq = int(last[0])
             self._prev_hash = bytes(last[1])
-        if self.schema_version >= 2:
-            cols = ", ".join(SummaryState.columns())
-            row = await self._fetchone(f"SELECT {cols} FROM summary WHERE id = 1", ())
-            self._state = SummaryState.from_row(tuple(row)) if row else SummaryState()
-        else:  # read-only view of a version-1 file: replay to get the summary
+        if self.schema_version >= schema.SCHEMA_VERSION:
+            row = await self._fetchone(SummaryState.select_sql(), ())
+            columns = SummaryState.columns()
+            self._state = (
+                SummaryState.from_row(dict(zip(columns, row, strict=True)), self.path)
+                if row
+                else SummaryState()
+            )
+        else:  # read-only view of an older file: replay to get the summary
             state = SummaryState(created=float(meta.get("created", 0.0)))
             async for event in self.iter_events():
                 state.apply(event)
@@ -520,7 +528,7 @@ class SessionStore:
         sha256 = hashlib.sha256
         prev = self._prev_hash
         state = self._state
-        handlers = SUMMARY_HANDLERS
+        fold = state.fold_status
         last_ts = state.last_activity
         rows: list[tuple[int, str, float, str, bytes]] = []
         add_row = rows.append
@@ -529,9 +537,7 @@ class SessionStore:
             add_row((seq, kind, ts, data.decode(), prev))
             if ts > last_ts:
                 last_ts = ts
-            handler = handlers.get(kind)
-            if handler is not None:
-                handler(state, event)
+            fold(event)
         state.event_count += len(batch)
         state.last_seq = batch[-1][0]
         state.last_activity = last_ts

@@ -1,55 +1,32 @@
-"""The session summary: the model `cockpit ls` shows and the state the writer keeps current."""
+"""The session summary: one definition for the summary row, the writer's state and `cockpit ls`."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from pathlib import Path
-from typing import Any
-
-from pydantic import BaseModel
+from typing import Any, ClassVar
 
 from cockpit import events as ev
+from cockpit.errors import CockpitError
+from cockpit.health.totals import SessionTotals
 
-
-class SessionSummary(BaseModel):
-    """One session at a glance (read from the summary row, never from all events)."""
-
-    session_id: str
-    path: Path
-    title: str = ""
-    goal: str = ""
-    model: str = ""
-    backend: str = ""
-    workspace: str = ""
-    forked_from: str | None = None
-    status: str = "running"
-    created: float = 0.0
-    last_activity: float = 0.0
-    event_count: int = 0
-    last_seq: int = 0
-    turns: int = 0
-    tool_calls: int = 0
-    errors: int = 0
-    input_tokens: int = 0
-    output_tokens: int = 0
-    cache_read_tokens: int = 0
-    cache_write_tokens: int = 0
-    cost_usd: float = 0.0
-    schema_version: int = 0
-
-    @property
-    def total_tokens(self) -> int:
-        return (
-            self.input_tokens
-            + self.output_tokens
-            + self.cache_read_tokens
-            + self.cache_write_tokens
-        )
+_SQL_TYPES: dict[str, tuple[type, ...]] = {
+    "int": (int,),
+    "float": (float, int),
+    "str": (str,),
+    "str | None": (str, type(None)),
+    "bytes | None": (bytes, type(None)),
+}
 
 
 @dataclass
-class SummaryState:
-    """Running summary, updated event by event (by the writer, or by a migration backfill)."""
+class SummaryState(SessionTotals):
+    """The summary row's columns: the session's totals, who it is and where it stands.
+
+    Updated event by event by the writer (or by a migration's backfill); its fields are the
+    columns of the `summary` table (tests/store check the DDL against them).
+    """
 
     title: str = ""
     goal: str = ""
@@ -63,34 +40,56 @@ class SummaryState:
     event_count: int = 0
     last_seq: int = 0
     last_hash: bytes | None = None
-    turns: int = 0
-    tool_calls: int = 0
-    errors: int = 0
-    input_tokens: int = 0
-    output_tokens: int = 0
-    cache_read_tokens: int = 0
-    cache_write_tokens: int = 0
-    cost_usd: float = 0.0
 
-    def apply(self, event: ev.EventBase) -> None:
+    INTERNAL: ClassVar[frozenset[str]] = frozenset({"last_hash"})
+
+    def apply(self, event: ev.Event) -> None:
         """Fold one stored event into the summary."""
         self.event_count += 1
         self.last_seq = event.seq
         if event.ts > self.last_activity:
             self.last_activity = event.ts
-        handler = SUMMARY_HANDLERS.get(getattr(event, "kind", ""))
-        if handler is not None:
-            handler(self, event)
+        self.fold_status(event)
+
+    def fold_status(self, event: ev.Event) -> None:
+        """Everything but the counters of `apply` (the writer counts a batch at once)."""
+        self.fold(event)
+        match event:
+            case ev.SessionStarted():
+                self.title, self.goal, self.model = event.title, event.goal, event.model
+                self.backend, self.workspace = event.backend, event.workspace
+                self.forked_from = event.forked_from
+                self.status = "running"
+                if not self.created:
+                    self.created = event.ts
+            case ev.ModelResponse():
+                if not self.model and event.model:
+                    self.model = event.model
+            case ev.ApprovalRequested():
+                self.status = "waiting"
+            case ev.ApprovalDecided():
+                if self.status == "waiting":
+                    self.status = "running"
+            case ev.Paused():
+                self.status = "paused"
+            case ev.Resumed():
+                self.status = "running"
+            case ev.SessionEnded():
+                self.status = event.status
+            case _:
+                pass
 
     def apply_json(self, text: str | bytes) -> None:
         self.apply(ev.parse_event(text))
 
-    def row(self) -> tuple[Any, ...]:
-        return tuple(getattr(self, f.name) for f in fields(self))
+    # --- the row --------------------------------------------------------------------------
 
-    @staticmethod
-    def columns() -> tuple[str, ...]:
-        return tuple(f.name for f in fields(SummaryState))
+    @classmethod
+    def columns(cls) -> tuple[str, ...]:
+        return tuple(f.name for f in fields(cls))
+
+    def row(self) -> tuple[Any, ...]:
+        return tuple(getattr(self, name) for name in self.columns())
 
     @classmethod
     def insert_sql(cls) -> str:
@@ -101,76 +100,44 @@ class SummaryState:
         )
 
     @classmethod
-    def from_row(cls, row: tuple[Any, ...]) -> SummaryState:
-        return cls(*row)
+    def select_sql(cls) -> str:
+        return f"SELECT {', '.join(cls.columns())} FROM summary WHERE id = 1"
+
+    @classmethod
+    def from_row(cls, row: Mapping[str, Any], path: Path | str = "") -> SummaryState:
+        """The state from a row read by column name; a value of the wrong type is an error."""
+        values: dict[str, Any] = {}
+        for f in fields(cls):
+            value = row.get(f.name)
+            allowed = _SQL_TYPES.get(str(f.type), (object,))
+            if value is None and type(None) not in allowed:
+                continue  # a column this row lacks keeps its default
+            if not isinstance(value, allowed) or isinstance(value, bool):
+                raise CockpitError(
+                    f"{path or 'The session file'}'s summary has a {type(value).__name__} in "
+                    f"'{f.name}'; the file was edited or damaged — check it with "
+                    "`cockpit audit verify`."
+                )
+            values[f.name] = (
+                float(value) if isinstance(value, int) and allowed[0] is float else value
+            )
+        return cls(**values)
 
     def to_summary(self, session_id: str, path: Path, schema_version: int) -> SessionSummary:
-        data = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "last_hash"}
+        data = {name: getattr(self, name) for name in self.columns()}
         return SessionSummary(
             session_id=session_id, path=path, schema_version=schema_version, **data
         )
 
 
-def _started(s: SummaryState, e: Any) -> None:
-    s.title, s.goal, s.model = e.title, e.goal, e.model
-    s.backend, s.workspace, s.forked_from = e.backend, e.workspace, e.forked_from
-    s.status = "running"
-    if not s.created:
-        s.created = e.ts
+@dataclass
+class SessionSummary(SummaryState):
+    """One session at a glance, as `cockpit ls` shows it (read from the summary row)."""
 
+    session_id: str = ""
+    path: Path = Path()
+    schema_version: int = 0
 
-def _response(s: SummaryState, e: Any) -> None:
-    u = e.usage
-    s.input_tokens += u.input_tokens
-    s.output_tokens += u.output_tokens
-    s.cache_read_tokens += u.cache_read_input_tokens
-    s.cache_write_tokens += u.cache_creation_input_tokens
-    s.cost_usd += e.cost_usd
-    s.turns = max(s.turns, e.turn)
-    if not s.model and e.model:
-        s.model = e.model
-
-
-def _status(value: str) -> Any:
-    def handler(s: SummaryState, e: Any) -> None:
-        s.status = value
-
-    return handler
-
-
-def _decided(s: SummaryState, e: Any) -> None:
-    if s.status == "waiting":
-        s.status = "running"
-
-
-def _tool_call(s: SummaryState, e: Any) -> None:
-    s.tool_calls += 1
-
-
-def _error(s: SummaryState, e: Any) -> None:
-    s.errors += 1
-
-
-def _tool_finished(s: SummaryState, e: Any) -> None:
-    if e.is_error:
-        s.errors += 1
-
-
-def _ended(s: SummaryState, e: Any) -> None:
-    s.status = e.status
-    s.turns = max(s.turns, e.turns)
-
-
-# kind -> how an event of that kind changes the summary (other kinds only count).
-SUMMARY_HANDLERS: dict[str, Any] = {
-    "session_started": _started,
-    "model_response": _response,
-    "approval_requested": _status("waiting"),
-    "approval_decided": _decided,
-    "paused": _status("paused"),
-    "resumed": _status("running"),
-    "session_ended": _ended,
-    "tool_call_proposed": _tool_call,
-    "api_error": _error,
-    "tool_finished": _tool_finished,
-}
+    @property
+    def total_tokens(self) -> int:
+        return self.tokens

@@ -32,6 +32,7 @@ from cockpit.events import (
     UserMessage,
     WatchdogAlert,
 )
+from cockpit.health.totals import SessionTotals
 from cockpit.ui.items import (
     AssistantTextItem,
     Attention,
@@ -43,41 +44,6 @@ from cockpit.ui.items import (
     ToolCardItem,
     summarize_input,
 )
-
-CONTEXT_WINDOW = 200_000
-
-
-class Health:
-    """TODO(lead): replaced by cockpit.health totals."""
-
-    def __init__(self) -> None:
-        self.failed_tools = 0
-        self.retries = 0
-        self.api_errors = 0
-        self.context_tokens = 0
-        self.tokens = 0
-        self.cost_usd = 0.0
-        self.turns = 0
-
-    @property
-    def context_fill(self) -> float:
-        return self.context_tokens / CONTEXT_WINDOW
-
-    def fold(self, e: Event) -> None:
-        match e:
-            case ModelResponse():
-                self.turns += 1
-                self.context_tokens = e.usage.context_tokens
-                self.tokens += e.usage.context_tokens + e.usage.output_tokens
-                self.cost_usd += e.cost_usd
-            case ToolFinished(is_error=True):
-                self.failed_tools += 1
-            case ApiError():
-                self.api_errors += 1
-            case Retry():
-                self.retries += 1
-            case _:
-                pass
 
 
 class SessionView:
@@ -95,7 +61,7 @@ class SessionView:
         self.last_ts: float | None = None
         self.end_ts: float | None = None
         self.items: list[Item] = []
-        self.totals = Health()
+        self.totals = SessionTotals()
         self.pending: dict[str, ApprovalRequested] = {}
         self.ended_status: str | None = None
         self.paused = False

@@ -105,3 +105,58 @@ async def test_failed_migration_changes_nothing(tmp_path: Path) -> None:
     triggers = conn.execute("SELECT count(*) FROM sqlite_master WHERE type='trigger'").fetchone()
     conn.close()
     assert triggers[0] == 0  # the whole migration rolled back
+
+
+def _write_v2(path: Path) -> list[ev.EventBase]:
+    """A version-2 file: v1 plus the summary table of version 2, its row as v2 wrote it."""
+    stored = _write_v1(path)
+    conn = sqlite3.connect(path, isolation_level=None)
+    for statement in schema._statements(schema.DDL_V2_STEP):
+        conn.execute(statement)
+    conn.execute(
+        "INSERT INTO summary (id, title, status, event_count, last_seq, errors) "
+        "VALUES (1, 'Fix ingest', 'done', ?, ?, 7)",
+        (len(stored), len(stored)),
+    )
+    conn.execute("PRAGMA user_version = 2")
+    conn.close()
+    return stored
+
+
+def test_the_summary_table_has_exactly_the_models_columns(tmp_path: Path) -> None:
+    from cockpit.store.summary import SummaryState
+
+    conn = sqlite3.connect(tmp_path / "fresh.cockpit", isolation_level=None)
+    schema.create_schema(conn)
+    columns = [row[1] for row in conn.execute("PRAGMA table_info(summary)")]
+    conn.close()
+    assert columns[0] == "id"
+    assert sorted(columns[1:]) == sorted(SummaryState.columns())
+
+
+async def test_a_version_2_file_migrates_and_its_summary_is_recomputed(tmp_path: Path) -> None:
+    path = tmp_path / "v2.cockpit"
+    stored = _write_v2(path)
+    listed = await read_summary(path)  # read-only: replayed, file untouched
+    assert listed.schema_version == 2 and _user_version(path) == 2
+    store = await SessionStore.open(path)
+    await store.close()
+    assert _user_version(path) == schema.SCHEMA_VERSION
+    summary = await read_summary(path)
+    assert summary.event_count == len(stored) and summary.title == "Fix ingest"
+    assert summary.failed_tools == listed.failed_tools
+    assert summary.api_errors == listed.api_errors
+    assert summary.tokens == listed.tokens and summary.tokens > 0
+
+
+async def test_a_summary_value_of_the_wrong_type_is_one_clear_error(tmp_path: Path) -> None:
+    from cockpit.errors import CockpitError
+
+    path = tmp_path / "s.cockpit"
+    store = await SessionStore.create(path, "s-1")
+    await store.close()
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.execute("UPDATE summary SET turns = 'many' WHERE id = 1")
+    conn.close()
+    with pytest.raises(CockpitError, match="'turns'"):
+        await read_summary(path)

@@ -33,7 +33,7 @@ def status_badge(status: str) -> tuple[str, str, str]:
 
 def health_line(view: SessionView) -> Content:
     h = view.totals
-    fill = h.context_fill
+    fill = h.context_fill()
     fill_style = "$text-error" if fill > 0.8 else "$text-warning" if fill > 0.6 else "$text-muted"
     fail_style = "$text-error" if h.failed_tools else "$text-muted"
     retry_style = "$text-warning" if h.retries or h.api_errors else "$text-muted"
