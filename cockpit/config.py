@@ -8,7 +8,6 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-import platformdirs
 from pydantic import ValidationError
 from pydantic_settings import (
     BaseSettings,
@@ -19,39 +18,17 @@ from pydantic_settings import (
 
 from cockpit.defaults import DEFAULT_MODEL
 from cockpit.errors import CockpitError
+from cockpit.folders import CHECKOUT_DIR, config_file, default_sessions_dir
 
-APP_NAME = "cockpit"
-__all__ = ["DEFAULT_MODEL", "Settings", "load_settings", "save_setting"]
-PACKAGE_DIR = Path(__file__).resolve().parent
-CHECKOUT_DIR = PACKAGE_DIR.parent
-
-
-def config_dir() -> Path:
-    """The user config folder (overridable with COCKPIT_CONFIG_DIR, as tests do)."""
-    override = os.environ.get("COCKPIT_CONFIG_DIR")
-    return Path(override) if override else Path(platformdirs.user_config_dir(APP_NAME))
-
-
-def config_file() -> Path:
-    return config_dir() / "config.toml"
-
-
-def _inside_checkout(cwd: Path) -> bool:
-    """True when running from inside the project's own checkout (as `make demo` does)."""
-    if not (CHECKOUT_DIR / "pyproject.toml").is_file():
-        return False
-    try:
-        cwd.resolve().relative_to(CHECKOUT_DIR)
-    except ValueError:
-        return False
-    return True
-
-
-def default_sessions_dir() -> Path:
-    """./sessions/ inside the checkout, the user data folder otherwise."""
-    if _inside_checkout(Path.cwd()):
-        return CHECKOUT_DIR / "sessions"
-    return Path(platformdirs.user_data_dir(APP_NAME)) / "sessions"
+__all__ = [
+    "CHECKOUT_DIR",
+    "DEFAULT_MODEL",
+    "Settings",
+    "config_file",
+    "default_sessions_dir",
+    "load_settings",
+    "save_setting",
+]
 
 
 class Settings(BaseSettings):

@@ -4,25 +4,22 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import re
 import signal
 import sys
-import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
+from cockpit.cli.startup import ensure_sessions_dir, load_settings, start_session
 from cockpit.defaults import DEMO_SCENARIOS
 from cockpit.errors import CockpitError
 from cockpit.vocab import CLI_MODES
 
 if TYPE_CHECKING:
-    from cockpit.config import Settings
     from cockpit.engine.client import Backend
     from cockpit.engine.session import AgentSession
-    from cockpit.scripted.server import ScriptedServer
     from cockpit.vocab import EndStatus
 
 T = TypeVar("T")
@@ -34,104 +31,6 @@ def open_tui() -> None:
     from cockpit.cli.tui import launch
 
     launch(demo=False)
-
-
-def load_settings(**overrides: Any) -> Settings:
-    """Settings, imported on first use: pydantic-settings stays off the TUI's start-up path."""
-    from cockpit.config import load_settings as load
-
-    return load(**overrides)
-
-
-def ensure_sessions_dir(option: Path | None) -> Path:
-    """The sessions folder (flag, env, config or default), created when missing."""
-    path = option or load_settings().resolved_sessions_dir()
-    try:
-        path.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise CockpitError(
-            f"Cannot create the sessions folder {path} ({exc.strerror}); "
-            "pass --sessions-dir to a writable folder."
-        ) from None
-    return path
-
-
-def _slug(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:40] or "session"
-
-
-def new_session_path(sessions_dir: Path, label: str) -> Path:
-    stamp = time.strftime("%Y%m%d-%H%M%S")
-    path = sessions_dir / f"{stamp}-{_slug(label)}.cockpit"
-    n = 2
-    while path.exists():
-        path = sessions_dir / f"{stamp}-{_slug(label)}-{n}.cockpit"
-        n += 1
-    return path
-
-
-def prepare_workspace(workspace: Path | None, scenario: str | None, session_path: Path) -> Path:
-    """The given workspace, or a fresh copy of the demo workspace for a scenario."""
-    if workspace is not None:
-        if not workspace.is_dir():
-            raise CockpitError(
-                f"The workspace {workspace} does not exist or is not a folder; "
-                "create it or pass another --workspace."
-            )
-        return workspace.resolve()
-    if scenario is None:
-        raise CockpitError("Pass --workspace DIR (the folder the agent works in).")
-    from cockpit.scripted.workspace import copy_demo_workspace
-
-    dest = session_path.with_name(session_path.stem + "-workspace")
-    return copy_demo_workspace(dest)
-
-
-async def start_session(
-    *,
-    goal: str | None,
-    scenario: str | None,
-    model: str | None,
-    workspace: Path | None,
-    session_file: Path | None,
-    sessions_dir: Path,
-    mode: str,
-    interactive: bool,
-    speed: float,
-    server: ScriptedServer | None = None,
-) -> tuple[AgentSession, Backend]:
-    """Create the session file, the backend and the workspace; return the new session."""
-    from cockpit.engine.client import open_backend
-    from cockpit.engine.session import AgentSession
-    from cockpit.store.session_file import SessionStore
-
-    if scenario is not None and not goal:
-        from cockpit.scripted.scenario import shipped_scenario
-
-        goal = shipped_scenario(scenario).goal
-    if not goal:
-        raise CockpitError(
-            'Say what the agent should do: cockpit run "GOAL" (or pick a --scenario).'
-        )
-    backend = await open_backend(model=model, scenario=scenario, speed=speed, server=server)
-    path = session_file or new_session_path(sessions_dir, scenario or goal)
-    try:
-        ws = prepare_workspace(workspace, scenario, path)
-        store = await SessionStore.create(path)
-    except BaseException:
-        await backend.close()
-        raise
-    session = AgentSession.new(
-        store,
-        backend,
-        goal=goal,
-        workspace=ws,
-        scenario=scenario,
-        mode=mode,
-        interactive=interactive,
-        retry_base_s=1.0 if backend.kind == "anthropic" else min(1.0, speed) * 0.5,
-    )
-    return session, backend
 
 
 def _run_async(make: Callable[[], Awaitable[T]]) -> T:

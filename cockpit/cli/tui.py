@@ -26,7 +26,7 @@ class SessionLauncher:
         self.sessions: list[tuple[AgentSession, Backend]] = []
 
     async def __call__(self, request: NewSessionRequest) -> AgentSession:
-        from cockpit.cli.run import ensure_sessions_dir, load_settings, start_session
+        from cockpit.cli.startup import ensure_sessions_dir, load_settings, start_session
         from cockpit.engine.client import start_scripted_server
 
         if self._speed is None:

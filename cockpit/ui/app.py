@@ -17,7 +17,7 @@ from cockpit.ui.commands import AppCommands, PaletteCommand, key_hint, with_hint
 from cockpit.ui.messages import AttentionNeeded, ReviewRequested
 from cockpit.ui.requests import NewSessionRequest
 from cockpit.ui.screens.main import MainScreen
-from cockpit.ui.themes import DEFAULT_THEME, load_themes
+from cockpit.ui.themes import DEFAULT_THEME, load_themes, saved_theme
 from cockpit.ui.widgets.transcript import Transcript
 
 if TYPE_CHECKING:
@@ -74,21 +74,13 @@ class CockpitApp(App[None]):
         for found in load_themes().values():
             self.register_theme(found)
             self.cockpit_themes.append(found.name)
-        wanted = theme or self._saved_theme()
+        wanted = theme or saved_theme()
         self._saved = wanted
         self.theme = wanted if wanted in self.available_themes else DEFAULT_THEME
         self._approvals: Worker[None] | None = None
         self._gc_thresholds: tuple[int, int, int] | None = None
 
     # --- setup --------------------------------------------------------------------------
-
-    def _saved_theme(self) -> str:
-        """The remembered theme (env COCKPIT_THEME, then config.toml), without pydantic.
-
-        `cockpit.config.load_settings()` would add ~0.2 s of pydantic-settings imports to
-        the first paint; this reads the same two sources with the same precedence.
-        """
-        return saved_theme()
 
     def get_default_screen(self) -> Screen[None]:
         return MainScreen(self.clock)
@@ -328,24 +320,6 @@ class CockpitApp(App[None]):
             if isinstance(screen, MainScreen):
                 screen.remove_all()
         self.exit()
-
-
-def saved_theme() -> str:
-    """The theme setting as `load_settings().theme` would give it, read cheaply."""
-    import os
-    import tomllib
-
-    from cockpit.ui.themes import user_themes_dir
-
-    env = os.environ.get("COCKPIT_THEME")
-    if env:
-        return env
-    try:
-        data = tomllib.loads((user_themes_dir().parent / "config.toml").read_text("utf-8"))
-    except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError):
-        return DEFAULT_THEME
-    theme = data.get("theme")
-    return theme if isinstance(theme, str) and theme else DEFAULT_THEME
 
 
 def run_app(
