@@ -98,7 +98,7 @@ def find_cycle(edges: dict[str, set[str]]) -> list[str] | None:
             if dep not in color:
                 continue
             if color[dep] == GREY:
-                return stack[stack.index(dep) :] + [dep]
+                return [*stack[stack.index(dep) :], dep]
             if color[dep] == WHITE and (found := visit(dep)) is not None:
                 return found
         stack.pop()
