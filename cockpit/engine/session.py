@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from cockpit import __version__
 from cockpit.engine.context import ContextPolicy, cost_usd, estimate_tokens
 from cockpit.engine.conversation import Conversation
+from cockpit.engine.stream import StreamAccumulator
 from cockpit.engine.tools.base import ToolContext
 from cockpit.engine.tools.registry import ToolRegistry
 from cockpit.events import (
@@ -59,7 +60,6 @@ logger = logging.getLogger(__name__)
 Listener = Callable[[Event], None]
 
 BETAS = ["context-management-2025-06-27"]
-TEXT_FLUSH_S = 0.05
 OUTPUT_FLUSH_S = 0.1
 RETRYABLE_ERROR_TYPES = {"overloaded_error", "api_error", "rate_limit_error", "timeout_error"}
 
@@ -393,67 +393,26 @@ class AgentSession:
             **self._thinking_param(),
         }
         stream: Any = await self.backend.client.beta.messages.create(stream=True, **params)
-        blocks: dict[int, dict[str, Any]] = {}
-        parts: dict[int, list[str]] = {}
-        pending_text: dict[int, list[str]] = {}
-        last_flush = time.monotonic()
-        message_id = ""
-        model = self.backend.model
-        stop_reason: str | None = None
-        usage = Usage()
+
+        def on_text(index: int, text: str) -> None:
+            self._emit(TextDelta(turn=turn, block_index=index, text=text))
+
+        def on_thinking(index: int, text: str, signature: str) -> None:
+            self._emit(Thinking(turn=turn, block_index=index, text=text, signature=signature))
+
+        accumulator = StreamAccumulator(self.backend.model, on_text, on_thinking)
+        feed = accumulator.feed
         async with stream:
             async for event in stream:
-                etype = event.type
-                if etype == "content_block_delta":
-                    delta = event.delta
-                    dtype = delta.type
-                    index = event.index
-                    if dtype == "text_delta":
-                        parts[index].append(delta.text)
-                        pending_text[index].append(delta.text)
-                        now = time.monotonic()
-                        if now - last_flush >= TEXT_FLUSH_S:
-                            last_flush = now
-                            self._flush_text(turn, pending_text)
-                    elif dtype == "input_json_delta":
-                        parts[index].append(delta.partial_json)
-                    elif dtype == "thinking_delta":
-                        parts[index].append(delta.thinking)
-                    elif dtype == "signature_delta":
-                        blocks[index]["signature"] = (
-                            blocks[index].get("signature", "") + delta.signature
-                        )
-                elif etype == "content_block_start":
-                    index = event.index
-                    block = event.content_block.model_dump(exclude_none=True)
-                    blocks[index] = block
-                    parts[index] = []
-                    if block["type"] == "text":
-                        pending_text[index] = []
-                        if block.get("text"):
-                            parts[index].append(block.pop("text"))
-                elif etype == "content_block_stop":
-                    self._finish_block(turn, event.index, blocks, parts, pending_text)
-                elif etype == "message_start":
-                    message_id = event.message.id
-                    model = event.message.model
-                    usage = _usage(event.message.usage, usage)
-                elif etype == "message_delta":
-                    stop_reason = event.delta.stop_reason
-                    usage = _usage(event.usage, usage)
-        if stop_reason is None:
-            raise ConnectionError("the stream ended before message_stop")
-        content = [blocks[i] for i in sorted(blocks)]
-        if stop_reason == "max_tokens":
-            content = [b for b in content if not (b["type"] == "tool_use" and b.get("_partial"))]
-        for block in content:
-            block.pop("_partial", None)
+                feed(event)
+        message = accumulator.finish()
+        content, usage = message.content, message.usage
         response = ModelResponse(
             turn=turn,
-            message_id=message_id,
-            model=model,
+            message_id=message.message_id,
+            model=message.model,
             content=content,
-            stop_reason=stop_reason,
+            stop_reason=message.stop_reason,
             usage=usage,
             cost_usd=cost_usd(self.backend.model, usage),
             duration_ms=(time.monotonic() - started) * 1000,
@@ -473,42 +432,6 @@ class AgentSession:
         if budget <= 0 or budget >= self.max_tokens:
             return {}
         return {"thinking": {"type": "enabled", "budget_tokens": budget}}
-
-    def _flush_text(self, turn: int, pending: dict[int, list[str]]) -> None:
-        for index, chunks in pending.items():
-            if chunks:
-                self._emit(TextDelta(turn=turn, block_index=index, text="".join(chunks)))
-                chunks.clear()
-
-    def _finish_block(
-        self,
-        turn: int,
-        index: int,
-        blocks: dict[int, dict[str, Any]],
-        parts: dict[int, list[str]],
-        pending: dict[int, list[str]],
-    ) -> None:
-        block = blocks[index]
-        joined = "".join(parts.pop(index, []))
-        btype = block["type"]
-        if btype == "text":
-            block["text"] = joined
-            chunks = pending.pop(index, [])
-            if chunks:
-                self._emit(TextDelta(turn=turn, block_index=index, text="".join(chunks)))
-        elif btype == "thinking":
-            block["thinking"] = joined
-            self._emit(
-                Thinking(
-                    turn=turn, block_index=index, text=joined, signature=block.get("signature", "")
-                )
-            )
-        elif btype in ("tool_use", "server_tool_use"):
-            try:
-                block["input"] = json.loads(joined) if joined else block.get("input") or {}
-            except json.JSONDecodeError:
-                block["input"] = {}
-                block["_partial"] = True
 
     # ----------------------------------------------------------------- tools
     async def _run_tools(self, blocks: list[dict[str, Any]], turn: int) -> None:
@@ -678,17 +601,6 @@ class _OutputCoalescer:
             chunks.append(chunk)
         self._emit("".join(chunks), stream)
         self._buffer.clear()
-
-
-def _usage(raw: Any, previous: Usage) -> Usage:
-    if raw is None:
-        return previous
-    values = previous.model_dump()
-    for name in values:
-        value = getattr(raw, name, None)
-        if value is not None:
-            values[name] = value
-    return Usage(**values)
 
 
 def _describe_error(exc: Exception) -> tuple[str, int | None, str, bool]:
