@@ -169,6 +169,7 @@ class ItemRenderer:
                 segments = list(apply(segments, over))
             strips.append(Strip(list(apply(adjust(segments, width, base), base)), width))
         strips.append(Strip(list(apply([Segment(" " * width, base)], base)), width))
+        self._cache.discard(id(item))  # LRUCache.set keeps an existing key's old value
         self._cache.set(id(item), (key, strips))
         return strips
 

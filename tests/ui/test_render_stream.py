@@ -126,3 +126,15 @@ def test_an_unclosed_fence_is_never_final_and_is_not_reparsed_line_by_line() -> 
     assert split.consumed == parsed_at
     split.advance(text + "y = 1\n```\n\nAfter.\n")
     assert split.pieces[-1].text.startswith("```python")
+
+
+def test_a_changed_item_is_rendered_once_per_version() -> None:
+    renderer = make_renderer()
+    item = AssistantTextItem(parts=["one"], complete=True)
+    first = renderer.lines(item, WIDTH)
+    assert renderer.lines(item, WIDTH) is first  # cached
+    item.parts[:] = ["two"]
+    item.touch()
+    second = renderer.lines(item, WIDTH)
+    assert second is not first and "two" in second[0].text
+    assert renderer.lines(item, WIDTH) is second  # the new version is cached, not re-rendered
