@@ -57,6 +57,7 @@ class SessionStarted(EventBase):
     forked_from: str | None = None
     forked_at_seq: int | None = None
     cockpit_version: str = ""
+    max_cost_usd: float | None = None
 
 
 class UserMessage(EventBase):
@@ -241,6 +242,7 @@ class WatchdogAlert(EventBase):
     threshold: float
     action: Literal["warn", "pause", "approve_all", "stop"]
     message: str = ""
+    rule: str = ""
 
 
 class Paused(EventBase):

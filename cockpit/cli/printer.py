@@ -75,6 +75,9 @@ class HeadlessPrinter:
                     style="magenta",
                 )
             )
+        elif isinstance(event, ev.WatchdogAlert):
+            style = "yellow" if event.action == "warn" else "bold red"
+            c.print(Text(f"  ! watchdog ({event.action}): {event.message}", style=style))
         elif isinstance(event, ev.Paused):
             c.print(Text(f"  || paused by {event.by}: {event.reason}", style="yellow"))
         elif isinstance(event, ev.Steered):

@@ -88,6 +88,11 @@ def _exit(status: str) -> None:
 @click.option(
     "--speed", type=float, help="Scripted pacing factor (1 = scenario pace, 0 = instant)."
 )
+@click.option(
+    "--max-cost",
+    type=click.FloatRange(min=0, min_open=True),
+    help="Spend cap in USD: the watchdog stops the session when it is reached.",
+)
 @click.option("--headless", is_flag=True, default=True, hidden=True, help="Run without the TUI.")
 @click.option("--quiet", "-q", is_flag=True, help="Print only tool calls and the outcome.")
 def run_command(
@@ -100,12 +105,14 @@ def run_command(
     mode: str,
     yes: bool,
     speed: float | None,
+    max_cost: float | None,
     headless: bool,
     quiet: bool,
 ) -> None:
     """Run one agent session headless, printing a live log.
 
-    Exit status: 0 finished, 1 failed, 2 bad input, 3 stopped by policy, 130 interrupted.
+    Exit status: 0 finished, 1 failed, 2 bad input, 3 stopped by policy or the watchdog
+    (a watchdog pause stops a headless run: nobody is there to resume it), 130 interrupted.
     """
     if scenario and model:
         raise CockpitError("Pass either --scenario (offline) or --model (real API), not both.")
@@ -127,6 +134,7 @@ def run_command(
             mode="yes" if yes else mode,
             interactive=False,
             speed=settings.speed if speed is None else speed,
+            max_cost_usd=max_cost,
         )
         click.echo(f"session   {session.store.path}")
         click.echo(f"workspace {session.workspace}")

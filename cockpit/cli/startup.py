@@ -82,6 +82,7 @@ async def start_session(
     interactive: bool,
     speed: float,
     server: ScriptedServer | None = None,
+    max_cost_usd: float | None = None,
 ) -> tuple[AgentSession, Backend]:
     """Create the session file, the backend and the workspace; return the new session."""
     from cockpit.engine.client import open_backend
@@ -112,6 +113,7 @@ async def start_session(
         scenario=scenario,
         mode=mode,
         interactive=interactive,
+        max_cost_usd=max_cost_usd,
         retry_base_s=1.0 if backend.kind == "anthropic" else min(1.0, speed) * 0.5,
     )
     return session, backend

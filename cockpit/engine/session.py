@@ -29,6 +29,7 @@ from cockpit.events import (
     ContextEdited,
     Event,
     EventBase,
+    HealthSample,
     ModelRequest,
     ModelResponse,
     Paused,
@@ -47,7 +48,10 @@ from cockpit.events import (
     ToolStarted,
     Usage,
     UserMessage,
+    WatchdogAlert,
 )
+from cockpit.health.monitor import HealthMonitor
+from cockpit.health.watchdog import Watchdog, WatchdogRule, default_rules
 from cockpit.policy.gate import ApprovalGate, Decision
 from cockpit.policy.risk import classify, policy_version
 from cockpit.vocab import END_STATUSES, EndStatus
@@ -104,6 +108,8 @@ class AgentSession:
         bash_timeout_s: float = 120.0,
         approval_timeout_s: float | None = None,
         thinking_budget: int = 2048,
+        max_cost_usd: float | None = None,
+        watchdog_rules: list[WatchdogRule] | None = None,
     ) -> None:
         self.store = store
         self.backend = backend
@@ -136,6 +142,13 @@ class AgentSession:
         )
         self._policy_version = policy_version()
         self.end_reason = ""
+        self.interactive = interactive
+        self.max_cost_usd = max_cost_usd
+        self.health = HealthMonitor(context_window=self.context_policy.window)
+        self.watchdog = Watchdog(
+            watchdog_rules if watchdog_rules is not None else default_rules(max_cost_usd)
+        )
+        self._sampled_turn = 0
 
     # ----------------------------------------------------------------- creation
     @classmethod
@@ -164,6 +177,7 @@ class AgentSession:
                 system_prompt=session.system_prompt,
                 tools=session.tools.definitions(),
                 cockpit_version=__version__,
+                max_cost_usd=session.max_cost_usd,
             )
         )
         session._emit(UserMessage(text=goal, source="goal"))
@@ -179,9 +193,14 @@ class AgentSession:
             raise CockpitError(f"{store.path} has no session_started event; it cannot be resumed.")
         started = events[0]
         options.setdefault("mode", started.mode)
+        options.setdefault("max_cost_usd", started.max_cost_usd)
         session = cls(store, backend, Path(started.workspace), goal=started.goal, **options)
         session._events = events
         session._conv = Conversation.from_events(events)
+        for event in events:
+            session.health.fold(event)
+            if isinstance(event, HealthSample):
+                session._sampled_turn = max(session._sampled_turn, event.turn)
         last = session._last_model_response()
         session._continue_assistant = last is not None and last.stop_reason == "pause_turn"
         ended = next((e for e in reversed(events) if isinstance(e, SessionEnded)), None)
@@ -228,16 +247,22 @@ class AgentSession:
         text = f"{DENIED_PREFIX} by the user" + (f": {message}" if message else ".")
         self.gate.resolve(request_id, Decision(False, "user", "key", message=text))
 
-    def pause(self, reason: str = "", by: Literal["user", "watchdog", "policy"] = "user") -> None:
+    def pause(
+        self,
+        reason: str = "",
+        by: Literal["user", "watchdog", "policy"] = "user",
+        suggested_steer: str = "",
+    ) -> None:
         if not self._running.is_set() or self._status in END_STATUSES:
             return
         self._running.clear()
         self._set_status("paused")
-        self._emit(Paused(reason=reason, by=by))
+        self._emit(Paused(reason=reason, by=by, suggested_steer=suggested_steer))
 
     def resume(self, by: Literal["user", "watchdog", "policy"] = "user") -> None:
         if self._running.is_set():
             return
+        self.watchdog.rearm()
         self._running.set()
         self._set_status("waiting" if self.gate.pending else "running")
         self._emit(Resumed(by=by))
@@ -295,6 +320,8 @@ class AgentSession:
     async def _loop(self) -> EndStatus:
         self._close_pending("interrupted: the session stopped before this tool finished")
         while True:
+            if (ended := self._check_health()) is not None:
+                return ended
             await self._running.wait()
             self._drain_steers()
             pending = self._unanswered_tool_uses()
@@ -322,6 +349,40 @@ class AgentSession:
             elif stop == "pause_turn":
                 self._continue_assistant = True
             self._maybe_clear_context(response.usage)
+
+    def _check_health(self) -> EndStatus | None:
+        """After each complete turn (its tool results in): sample health, run the watchdog.
+
+        Returns an end status when a rule stops the session (or pauses a headless one,
+        which nobody could resume).
+        """
+        turn = self._conv.assistant_turns
+        if turn <= self._sampled_turn or self._unanswered_tool_uses():
+            return None
+        self._sampled_turn = turn
+        sample = self.health.sample()
+        self._emit(HealthSample(turn=turn, metrics=sample))
+        for verdict in self.watchdog.evaluate(sample):
+            rule = verdict.rule
+            self._emit(
+                WatchdogAlert(
+                    metric=rule.metric,
+                    value=verdict.value,
+                    threshold=rule.threshold,
+                    action=rule.action,
+                    message=verdict.text,
+                    rule=rule.id,
+                )
+            )
+            if rule.action == "stop" or (rule.action == "pause" and not self.interactive):
+                self.end_reason = f"stopped by the watchdog: {verdict.text}"
+                return "stopped"
+            if rule.action == "pause":
+                self.pause(verdict.text, by="watchdog", suggested_steer=rule.steer)
+                return None
+            if rule.action == "approve_all":
+                self.gate.ask_always = True
+        return None
 
     def _drain_steers(self) -> None:
         while self._steers:
@@ -556,6 +617,7 @@ class AgentSession:
         stamped = self.store.append(event)
         self._events.append(stamped)
         self._conv.apply(stamped)
+        self.health.fold(stamped)
         for listener in list(self._listeners):
             try:
                 listener(stamped)

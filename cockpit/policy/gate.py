@@ -48,6 +48,8 @@ class ApprovalGate:
     interactive: bool = False
     timeout_s: float | None = None
     grants: set[str] = field(default_factory=set)
+    # Set by the watchdog's approve_all verdict: every action asks, whatever its tier.
+    ask_always: bool = False
     pending: dict[str, asyncio.Future[Decision]] = field(default_factory=dict)
 
     def preflight(
@@ -55,6 +57,8 @@ class ApprovalGate:
     ) -> Decision | None:
         """A decision that needs nobody, or None when the user must be asked."""
         v = verdict(assessment, self.mode)
+        if v == "allow" and self.ask_always:
+            v = "ask"
         if v == "allow":
             return Decision(True, "policy", f"{assessment.tier} risk allowed in {self.mode} mode")
         if v == "deny":

@@ -65,6 +65,7 @@ class SessionView:
         self.pending: dict[str, ApprovalRequested] = {}
         self.ended_status: str | None = None
         self.paused = False
+        self.suggested_steer = ""  # a watchdog's pre-filled steering message while paused
         self.attention: Attention | None = None
         self.event_count = 0
         # Items that changed since the widgets last looked (index of first changed item).
@@ -325,6 +326,7 @@ class SessionView:
 
     def _on_paused(self, e: Paused) -> Attention | None:
         self.paused = True
+        self.suggested_steer = e.suggested_steer
         by = "you" if e.by == "user" else e.by
         reason = f": {e.reason}" if e.reason else ""
         self._notice("warn", f"Paused by {by}{reason}")
@@ -334,6 +336,7 @@ class SessionView:
 
     def _on_resumed(self, e: Resumed) -> None:
         self.paused = False
+        self.suggested_steer = ""
         self._notice("info", "Resumed")
 
     def _on_steered(self, e: Steered) -> None:

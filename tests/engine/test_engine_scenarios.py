@@ -106,18 +106,51 @@ async def test_rogue_action_yes_mode_lets_it_happen(harness: Harness) -> None:
     assert not (session.workspace / "archive").exists()
 
 
-async def test_loop_repeats_failing_command(harness: Harness) -> None:
+async def test_loop_the_watchdog_stops_a_headless_run_within_four_turns(
+    harness: Harness,
+) -> None:
     session = await harness.new_session("loop")
-    assert await finish(session) == "done"
+    assert await finish(session) == "stopped"
     events = list(session.events)
-    failed_ids = {e.tool_use_id for e in kinds(events, "tool_finished") if e.is_error}
-    failing = [
-        e.input["command"]
-        for e in kinds(events, "tool_call_proposed")
-        if e.tool_use_id in failed_ids
-    ]
-    assert len(failing) >= 12 and len(set(failing)) == 1
-    assert count(session.workspace, "SELECT COUNT(*) FROM orders") == 85
+    alerts = kinds(events, "watchdog_alert")
+    assert alerts and alerts[0].rule == "loop.pause" and alerts[0].action == "pause"
+    samples = kinds(events, "health_sample")
+    assert samples and samples[-1].metrics["loops.failing_repeat"] >= 3
+    # The alert came after at most four runs of the same failing command.
+    before = [e for e in events if e.seq < alerts[0].seq]
+    assert 3 <= len(kinds(before, "tool_call_proposed")) <= 4
+    assert "watchdog" in session.end_reason and "loop.pause" in session.end_reason
+    reader = await SessionStore.open(session.store.path, readonly=True)
+    stored = [e async for e in reader.iter_events()]
+    await reader.close()
+    assert kinds(stored, "watchdog_alert") and kinds(stored, "health_sample")
+
+
+async def test_loop_the_watchdog_pauses_and_a_steer_continues(harness: Harness) -> None:
+    import asyncio
+
+    session = await harness.new_session("loop", interactive=True)
+    task = session.start()
+    for _ in range(400):
+        await asyncio.sleep(0.01)
+        if session.status == "paused":
+            break
+    assert session.status == "paused"
+    paused = kinds(list(session.events), "paused")[-1]
+    assert paused.by == "watchdog" and "repeated" in paused.suggested_steer
+    turns = session._conv.assistant_turns
+    session.steer(paused.suggested_steer)
+    session.resume()
+    for _ in range(400):
+        await asyncio.sleep(0.01)
+        if session._conv.assistant_turns > turns and session.status == "paused":
+            break
+    # It went on (the steer is in the conversation), and the watchdog watches again.
+    assert session._conv.assistant_turns > turns
+    assert kinds(list(session.events), "steered")
+    assert session.status == "paused"
+    session.stop()
+    assert await task == "stopped"
 
 
 async def test_long_run_clears_context_and_uses_memory(harness: Harness) -> None:
@@ -155,3 +188,13 @@ async def _memory_files(session: object) -> list[tuple[str, int]]:
         return await store.memory.list("/memories")
     finally:
         await store.close()
+
+
+async def test_a_spend_cap_stops_the_session(harness: Harness) -> None:
+    session = await harness.new_session("ingestion-failure", max_cost_usd=0.0001)
+    assert await finish(session) == "stopped"
+    alerts = kinds(list(session.events), "watchdog_alert")
+    assert [a.rule for a in alerts] == ["cost.cap"] and alerts[0].action == "stop"
+    assert alerts[0].value >= 0.0001
+    started = kinds(list(session.events), "session_started")[0]
+    assert started.max_cost_usd == 0.0001  # in the chain, so a resume keeps the cap

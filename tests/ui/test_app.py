@@ -247,3 +247,44 @@ async def test_fifty_thousand_events_open_and_scroll() -> None:
         assert transcript.scroll_y > 0
         await pilot.press("end")
         assert transcript.scroll_y == transcript.max_scroll_y
+
+
+async def test_a_watchdog_pause_prefills_the_steering_message() -> None:
+    from cockpit.events import Paused, WatchdogAlert
+
+    steer_text = "Stop retrying; read the error and try a different approach."
+    events = fx.schema_drift(running=False)[:-2]
+    last = events[-1]
+    events += [
+        WatchdogAlert(
+            session_id=last.session_id,
+            seq=last.seq + 1,
+            ts=last.ts + 1,
+            metric="loops.score",
+            value=1.0,
+            threshold=1.0,
+            action="pause",
+            message="The agent is repeating itself",
+            rule="loop.pause",
+        ),
+        Paused(
+            session_id=last.session_id,
+            seq=last.seq + 2,
+            ts=last.ts + 1,
+            reason="The agent is repeating itself",
+            by="watchdog",
+            suggested_steer=steer_text,
+        ),
+    ]
+    control = ReplayControl(events, speed=1000.0)
+    app = make_app([control])
+    async with app.run_test(size=SIZE) as pilot:
+        for _ in range(100):
+            await pilot.pause(0.05)
+            if app.main.sessions["drift"].view.paused:
+                break
+        pane = app.main.sessions["drift"].pane
+        assert pane.steer_input.value == steer_text
+        await pilot.press("s", "enter")
+        await pilot.pause(0.1)
+        assert ("steer", steer_text) in control.commands

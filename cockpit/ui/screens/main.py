@@ -301,6 +301,8 @@ class MainScreen(Screen[None]):
 
     def _attention(self, entry: SessionEntry, attention: Attention) -> None:
         entry.needs_you = attention.reason != "ended" or entry.needs_you
+        if attention.reason == "watchdog" and entry.pane.ready:
+            entry.pane.prefill_steer(entry.view.suggested_steer)
         self.post_message(
             AttentionNeeded(
                 entry.session_id, entry.view.title, attention, self.is_visible(entry.session_id)

@@ -182,6 +182,12 @@ class SessionPane(Vertical):
             else:
                 attention.remove_class("shown")
 
+    def prefill_steer(self, text: str) -> None:
+        """Offer a steering message (the watchdog's) in the input, unless the user is typing."""
+        steer = self.steer_input
+        if text and not steer.value:
+            steer.value = text
+
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
         text = event.value.strip()
