@@ -22,5 +22,6 @@ def _isolated_env(
     base: Path = tmp_path_factory.mktemp("cockpit-env")
     monkeypatch.setenv("COCKPIT_CONFIG_DIR", str(base / "config"))
     monkeypatch.setenv("COCKPIT_SESSIONS_DIR", str(base / "sessions"))
+    monkeypatch.setenv("COCKPIT_DATA_DIR", str(base / "data"))
     monkeypatch.setenv("COCKPIT_SPEED", "0")
     yield

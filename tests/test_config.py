@@ -15,6 +15,7 @@ def test_sessions_dir_inside_and_outside_the_checkout(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     monkeypatch.delenv("COCKPIT_SESSIONS_DIR")
+    monkeypatch.delenv("COCKPIT_DATA_DIR")
     monkeypatch.chdir(CHECKOUT_DIR / "cockpit")
     assert load_settings().resolved_sessions_dir() == CHECKOUT_DIR / "sessions"
     monkeypatch.chdir(tmp_path)

@@ -157,24 +157,70 @@ def audit_group() -> None:
 
 @audit_group.command("verify")
 @click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
-def verify_command(file: Path) -> None:
-    """Recompute FILE's hash chain: exit 0 when it holds, 1 with the first broken event."""
+@click.option(
+    "--against",
+    "against",
+    metavar="HEAD",
+    help="A head printed earlier by `cockpit audit head` (SEQ:HASH) the file must extend.",
+)
+def verify_command(file: Path, against: str | None) -> None:
+    """Recompute FILE's hash chain: exit 0 when it holds, 1 with the first broken event.
+
+    The file must also extend every head recorded for its session in the data folder (at
+    each session end), and HEAD when one is given.
+    """
+    from cockpit.store.anchor import Head, recorded_heads
     from cockpit.store.session_file import SessionStore
 
-    async def run() -> tuple[bool, int, int | None, str]:
+    wanted = Head.parse(against) if against else None
+
+    async def run() -> tuple[bool, int, int | None, str, int]:
         store = await SessionStore.open(file, readonly=True)
         try:
             result = await store.verify()
+            if not result.ok:
+                return result.ok, result.checked, result.first_bad_seq, result.reason, 0
+            heads = recorded_heads(store.session_id) + ([wanted] if wanted else [])
+            for head in heads:
+                stored = await store.hash_at(head.seq) if head.seq else None
+                if head.seq > result.checked or (head.seq and stored != bytes.fromhex(head.digest)):
+                    return (
+                        False,
+                        result.checked,
+                        head.seq,
+                        f"the file does not extend the head {head} recorded earlier "
+                        "(rewritten, or cut short)",
+                        len(heads),
+                    )
+            return True, result.checked, None, result.reason, len(heads)
         finally:
             await store.close()
-        return result.ok, result.checked, result.first_bad_seq, result.reason
 
-    ok, checked, bad, reason = asyncio.run(run())
+    ok, checked, bad, reason, anchors = asyncio.run(run())
     if ok:
-        click.echo(f"OK {file}: {checked} events, audit chain intact")
+        extends = f", extends {anchors} recorded head(s)" if anchors else ""
+        click.echo(f"OK {file}: {checked} events, audit chain intact{extends}")
         return
     click.echo(f"BROKEN {file}: first bad event seq {bad}: {reason}")
     sys.exit(1)
+
+
+@audit_group.command("head")
+@click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
+def head_command(file: Path) -> None:
+    """Print FILE's chain head (SEQ:HASH); keep it to prove later the file was not rewritten."""
+    from cockpit.store.anchor import Head
+    from cockpit.store.session_file import SessionStore
+
+    async def run() -> Head:
+        store = await SessionStore.open(file, readonly=True)
+        try:
+            seq, digest = await store.head()
+        finally:
+            await store.close()
+        return Head(seq, digest.hex())
+
+    click.echo(str(asyncio.run(run())))
 
 
 @click.command("export")

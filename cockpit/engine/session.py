@@ -185,12 +185,23 @@ class AgentSession:
 
     @classmethod
     async def from_file(cls, store: SessionStore, backend: Backend, **options: Any) -> AgentSession:
-        """Rebuild a session from its file; it continues where the events stop."""
+        """Rebuild a session from its file; it continues where the events stop.
+
+        Only a file whose audit chain verifies is resumed, and everything the session does
+        next is derived from the chained events (the summary row is recomputed from them).
+        """
+        from cockpit.errors import CockpitError
+
+        checked = await store.verify()
+        if not checked.ok:
+            raise CockpitError(
+                f"{store.path} fails its audit check ({checked.reason}); it was changed outside "
+                "Cockpit, so it is not resumed — inspect it with `cockpit audit verify`."
+            )
         events: list[Event] = [e async for e in store.iter_events()]
         if not events or not isinstance(events[0], SessionStarted):
-            from cockpit.errors import CockpitError
-
             raise CockpitError(f"{store.path} has no session_started event; it cannot be resumed.")
+        store.rebuild_summary(events)
         started = events[0]
         options.setdefault("mode", started.mode)
         options.setdefault("max_cost_usd", started.max_cost_usd)
@@ -315,7 +326,15 @@ class AgentSession:
         self._set_status(status)
         self._emit(SessionEnded(status=status, reason=self.end_reason, turns=turns))
         await self.store.flush()
+        await self._anchor("session end")
         return status
+
+    async def _anchor(self, why: str) -> None:
+        """Record the chain head outside the session file (the audit's external anchor)."""
+        from cockpit.store.anchor import Head, record_head
+
+        seq, digest = await self.store.head()
+        record_head(self.session_id, self.store.path, Head(seq, digest.hex()), why)
 
     async def _loop(self) -> EndStatus:
         self._close_pending("interrupted: the session stopped before this tool finished")
@@ -554,6 +573,9 @@ class AgentSession:
             return
         await self._running.wait()
         self._emit(ToolStarted(tool_use_id=tool_use_id, name=name))
+        # Write ahead: the call, its risk, the decision and its start are on disk before the
+        # tool runs, so a crash can never leave an executed action without its record.
+        await self.store.flush()
         output = _OutputCoalescer(
             lambda text, stream: self._emit(
                 ToolOutput(tool_use_id=tool_use_id, text=text, stream=stream)  # type: ignore[arg-type]
@@ -572,6 +594,7 @@ class AgentSession:
                 content=result.content,
                 is_error=result.is_error,
                 exit_code=result.exit_code,
+                output_elided=result.output_elided,
                 duration_ms=(time.monotonic() - started) * 1000,
             )
         )

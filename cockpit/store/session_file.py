@@ -6,12 +6,13 @@ import asyncio
 import contextlib
 import fcntl
 import hashlib
+import json
 import os
 import sqlite3
 import time
 import uuid
 import zlib
-from collections.abc import AsyncIterator, Collection
+from collections.abc import AsyncIterator, Collection, Sequence
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -29,6 +30,25 @@ READ_CHUNK = 1000
 MAX_BATCH = 20_000
 _INSERT_EVENT = "INSERT INTO events (seq, kind, ts, json, hash) VALUES (?, ?, ?, ?, ?)"
 _KIND_MARK = b'"kind":"'
+
+
+def _row_mismatch(seq: int, kind: str, ts: float, data: bytes, session_id: str) -> str:
+    """Why a row's unhashed columns disagree with its hashed JSON ('' when they agree)."""
+    try:
+        fields = json.loads(data)
+    except ValueError:
+        return f"event {seq} is not valid JSON"
+    if not isinstance(fields, dict):
+        return f"event {seq} is not an event"
+    if fields.get("seq") != seq:
+        return f"event {seq} says it is event {fields.get('seq')}"
+    if fields.get("kind") != kind:
+        return f"event {seq}'s kind column ({kind}) differs from the chained event"
+    if fields.get("ts") != ts:
+        return f"event {seq}'s time column differs from the chained event"
+    if session_id and fields.get("session_id") != session_id:
+        return f"event {seq} belongs to another session"
+    return ""
 
 
 class VerifyResult(NamedTuple):
@@ -304,6 +324,8 @@ class SessionStore:
         self.path = path
         self.session_id = session_id
         self.readonly = readonly
+        # (events, head hash) of the last successful verify().
+        self.verified_head: tuple[int, bytes] | None = None
         self.memory = StoreMemory(self)
         self.schema_version = schema.SCHEMA_VERSION
         self._redactor: Redactor = default_redactor()
@@ -596,8 +618,9 @@ class SessionStore:
     ) -> AsyncIterator[Event]:
         """Events with start_seq <= seq <= end_seq (and of `kinds`), in order, in chunks."""
         await self.flush()  # what was appended is readable
+        # Only the chain's rows (seq 1..N): a row planted outside it is never read.
         where = ["seq > ?"]
-        params: list[Any] = [start_seq - 1]
+        params: list[Any] = [max(start_seq, 1) - 1]
         if end_seq is not None:
             where.append("seq <= ?")
             params.append(end_seq)
@@ -629,24 +652,44 @@ class SessionStore:
                 return
             last = rows[-1][0]
 
+    def rebuild_summary(self, events: Sequence[Event]) -> None:
+        """Recompute the writer's summary from the chained events (its row is unchained);
+        written with the next batch."""
+        state = SummaryState(created=self._state.created)
+        for event in events:
+            state.apply(event)
+        state.last_hash = self._prev_hash if events else None
+        self._state = state
+
     async def summary(self) -> SessionSummary:
         """The session summary as of everything appended so far."""
         await self.flush()
         return self._state.to_summary(self.session_id, self.path, self.schema_version)
 
     async def verify(self) -> VerifyResult:
-        """Recompute the hash chain; report the first event that was edited, removed or moved."""
+        """Check the hash chain and every row of the events table against it.
+
+        Every row must be in the chain: seq 1..N with no gap and nothing outside it, each
+        hash the sha256 of the previous one and the row's canonical JSON, and the columns
+        outside the hash (`kind`, `ts`) and the file's session id equal to what the JSON
+        says. The summary must end where the chain ends.
+        """
         await self.flush()
         sha256 = hashlib.sha256
         prev = GENESIS_HASH
         expected = 1
         checked = 0
-        sql = "SELECT seq, json, hash FROM events WHERE seq > ? ORDER BY seq LIMIT ?"
+        outside = await self._fetchone("SELECT COUNT(*), MIN(seq) FROM events WHERE seq < 1", ())
+        if outside is not None and int(outside[0]):
+            return VerifyResult(
+                False, 0, int(outside[1]), f"event {outside[1]} is outside the chain (seq < 1)"
+            )
+        sql = "SELECT seq, kind, ts, json, hash FROM events WHERE seq > ? ORDER BY seq LIMIT ?"
         last = 0
         try:
             while True:
                 rows = await self._fetchall(sql, (last, 5000))
-                for seq, text, digest in rows:
+                for seq, kind, ts, text, digest in rows:
                     if seq != expected:
                         return VerifyResult(
                             False, checked, expected, f"event {expected} is missing (deleted)"
@@ -660,6 +703,9 @@ class SessionStore:
                             seq,
                             f"event {seq} does not match the audit chain (edited or reordered)",
                         )
+                    problem = _row_mismatch(seq, kind, ts, data, self.session_id)
+                    if problem:
+                        return VerifyResult(False, checked, seq, problem)
                     expected += 1
                     checked += 1
                 if len(rows) < 5000:
@@ -677,7 +723,20 @@ class SessionStore:
                     f"the file ends early: the summary records {row[0]} events, "
                     f"the chain has {checked}",
                 )
+        self.verified_head = (checked, prev)
         return VerifyResult(True, checked, None, f"{checked} events, audit chain intact")
+
+    async def head(self) -> tuple[int, bytes]:
+        """The chain head: the last seq and its hash (GENESIS_HASH for an empty file)."""
+        await self.flush()
+        row = await self._fetchone("SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1", ())
+        return (int(row[0]), bytes(row[1])) if row else (0, GENESIS_HASH)
+
+    async def hash_at(self, seq: int) -> bytes | None:
+        """The chain hash stored at `seq` (None when the file has no such event)."""
+        await self.flush()
+        row = await self._fetchone("SELECT hash FROM events WHERE seq = ?", (seq,))
+        return bytes(row[0]) if row else None
 
     # --- content-addressed blobs (checkpoints) ---------------------------------------------
 

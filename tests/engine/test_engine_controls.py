@@ -280,3 +280,32 @@ async def test_a_new_run_after_the_end_has_its_own_outcome(harness: Harness) -> 
         ("done", "the agent finished"),
         ("stopped", "stopped by the user"),
     ], outcomes
+
+
+async def test_every_tool_runs_only_after_its_record_is_on_disk(harness: Harness) -> None:
+    """Write ahead: the call, its risk, the decision and its start are committed first."""
+    import sqlite3
+
+    session = await harness.new_session("ingestion-failure", mode="yes")
+    seen: list[tuple[str, set[str]]] = []
+    run = session.tools.run
+
+    async def checked_run(name: str, tool_input: dict[str, object], ctx: object) -> object:
+        conn = sqlite3.connect(f"file:{session.store.path}?mode=ro", uri=True)
+        try:
+            on_disk = {k for (k,) in conn.execute("SELECT kind FROM events")}
+        finally:
+            conn.close()
+        seen.append((name, on_disk))
+        return await run(name, tool_input, ctx)  # type: ignore[arg-type]
+
+    session.tools.run = checked_run  # type: ignore[method-assign]
+    await session.run()
+    assert seen
+    for _name, on_disk in seen:
+        assert {
+            "tool_call_proposed",
+            "risk_assessed",
+            "approval_decided",
+            "tool_started",
+        } <= on_disk
