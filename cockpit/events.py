@@ -169,6 +169,9 @@ class ToolFinished(EventBase):
     is_error: bool = False
     exit_code: int | None = None
     duration_ms: float = 0.0
+    # Characters of live output over the per-call cap, not streamed nor stored (head and
+    # tail were; the tool_output events carry a marker where the middle was cut).
+    output_elided: int = 0
 
 
 class ApiError(EventBase):

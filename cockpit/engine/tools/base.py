@@ -39,7 +39,8 @@ class ToolContext:
     memory: MemoryBackend
     on_output: Callable[[str, str], None] | None = None
     bash_timeout_s: float = 120.0
-    output_cap: int = 30_000
+    output_cap: int = 30_000  # characters of a result the model sees
+    live_output_cap: int = 4_000_000  # characters of live output streamed and stored per call
 
 
 @dataclass(frozen=True)
@@ -49,6 +50,7 @@ class ToolResult:
     content: str
     is_error: bool = False
     exit_code: int | None = None
+    output_elided: int = 0  # characters of live output not streamed (over the live cap)
 
 
 def error(message: str) -> ToolResult:

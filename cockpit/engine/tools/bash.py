@@ -10,6 +10,7 @@ import os
 import signal
 import sys
 import time
+from collections import deque
 from collections.abc import Mapping
 from typing import Any
 
@@ -69,6 +70,57 @@ class _Collector:
         half = max((self.cap - 40) // 2, 1)
         cut = self.total - 2 * half
         return f"{head[:half]}\n[... {cut} chars cut ...]\n{self.tail[-half:]}"
+
+
+class _LiveOutput:
+    """Live output with a per-call cap: the head streams as it comes, the middle is dropped,
+    the tail (a bounded rolling buffer) follows with a marker once the command ends.
+
+    Memory stays flat whatever a command prints: at most `cap` characters are held.
+    """
+
+    def __init__(self, ctx: ToolContext) -> None:
+        self.ctx = ctx
+        cap = max(ctx.live_output_cap, 1000)
+        self.head_left = cap // 2
+        self.tail_cap = cap - cap // 2
+        self.tail: deque[tuple[str, str]] = deque()
+        self.tail_len = 0
+        self.elided = 0
+
+    def add(self, stream: str, text: str) -> None:
+        if self.head_left > 0:
+            now, text = text[: self.head_left], text[self.head_left :]
+            self.head_left -= len(now)
+            self._send(stream, now)
+            if not text:
+                return
+        self.tail.append((stream, text))
+        self.tail_len += len(text)
+        while self.tail_len > self.tail_cap:
+            old_stream, old = self.tail.popleft()
+            over = self.tail_len - self.tail_cap
+            if len(old) > over:  # keep the newest part of the oldest chunk
+                self.tail.appendleft((old_stream, old[over:]))
+                self.elided += over
+                self.tail_len -= over
+            else:
+                self.elided += len(old)
+                self.tail_len -= len(old)
+
+    def finish(self) -> None:
+        if self.elided:
+            self._send("stderr", f"\n[… {self.elided:,} characters of output elided …]\n")
+        while self.tail:
+            self._send(*self.tail.popleft())
+        self.tail_len = 0
+
+    def _send(self, stream: str, text: str) -> None:
+        if text and self.ctx.on_output is not None:
+            try:
+                self.ctx.on_output(stream, text)
+            except Exception:
+                log.exception("bash on_output callback failed")
 
 
 def _live_members_linux(pgid: int) -> bool | None:
@@ -185,7 +237,7 @@ class BashTool:
 
 
 async def _pump(
-    stream: asyncio.StreamReader | None, name: str, out: _Collector, ctx: ToolContext
+    stream: asyncio.StreamReader | None, name: str, out: _Collector, live: _LiveOutput
 ) -> None:
     if stream is None:
         return
@@ -195,11 +247,7 @@ async def _pump(
         text = decoder.decode(data, final=not data)
         if text:
             out.add(text)
-            if ctx.on_output is not None:
-                try:
-                    ctx.on_output(name, text)
-                except Exception:
-                    log.exception("bash on_output callback failed")
+            live.add(name, text)
         if not data:
             return
 
@@ -222,9 +270,10 @@ async def _supervise(
 ) -> ToolResult:
     pgid = proc.pid  # start_new_session: the child leads its own group
     out = _Collector(ctx.output_cap)
+    live = _LiveOutput(ctx)
     pumps = [
-        asyncio.create_task(_pump(proc.stdout, "stdout", out, ctx)),
-        asyncio.create_task(_pump(proc.stderr, "stderr", out, ctx)),
+        asyncio.create_task(_pump(proc.stdout, "stdout", out, live)),
+        asyncio.create_task(_pump(proc.stderr, "stderr", out, live)),
     ]
     timed_out = False
     try:
@@ -255,16 +304,19 @@ async def _supervise(
         if transport is not None:
             with contextlib.suppress(Exception):
                 transport.close()
+    live.finish()
     code = proc.returncode
     text = out.text()
+    elided = live.elided
     if timed_out:
         note = f"timed out after {timeout:g}s; the command's process group was killed"
         body = f"{text.rstrip()}\n{note}" if text.strip() else note
-        return ToolResult(body, is_error=True, exit_code=code)
+        return ToolResult(body, is_error=True, exit_code=code, output_elided=elided)
     if code != 0:
         shown = f"exit code {code}"
         if code is not None and code < 0:
             shown += f" (killed by signal {-code})"
         body = f"{text.rstrip()}\n{shown}" if text.strip() else shown
-        return ToolResult(body, is_error=True, exit_code=code)
-    return ToolResult(text if text.strip() else "(no output)", exit_code=0)
+        return ToolResult(body, is_error=True, exit_code=code, output_elided=elided)
+    body = text if text.strip() else "(no output)"
+    return ToolResult(body, exit_code=0, output_elided=elided)
