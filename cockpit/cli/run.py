@@ -184,7 +184,13 @@ def resume_command(
         options: dict[str, Any] = {"interactive": False}
         if yes:
             options["mode"] = "yes"
-        session = await AgentSession.from_file(store, backend, **options)
+        try:
+            session = await AgentSession.from_file(store, backend, **options)
+        except BaseException:
+            # Close both, or their threads and sockets keep the process alive after the error.
+            await store.close()
+            await backend.close()
+            raise
         if message:
             session.steer(message)
         click.echo(f"session   {store.path}")

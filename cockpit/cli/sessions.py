@@ -244,6 +244,10 @@ def export_command(file: Path, fmt: str, output: Path | None) -> None:
     """Export session FILE as JSONL events or a Markdown transcript."""
     from cockpit.store.export import export_session, write_atomically
 
+    if output is not None and _is_session_file(output, file):
+        raise CockpitError(
+            f"{output} is a session file; exporting over it would destroy it. Pass another -o path."
+        )
     # Validate before creating any output file.
     asyncio.run(_check_readable(file))
     if output is None:
@@ -255,6 +259,22 @@ def export_command(file: Path, fmt: str, output: Path | None) -> None:
     asyncio.run(export_session(file, fmt, text))
     write_atomically(output, lambda fh: fh.write(text.getvalue()))
     click.echo(f"Wrote {output}", err=True)
+
+
+def _is_session_file(output: Path, source: Path) -> bool:
+    """True for the exported file itself (by any path) or any other Cockpit session file."""
+    try:
+        if output.exists() and source.exists() and output.samefile(source):
+            return True
+        with output.open("rb") as fh:
+            header = fh.read(100)
+    except OSError:
+        return False
+    from cockpit.store.schema import APPLICATION_ID
+
+    return header.startswith(b"SQLite format 3\x00") and (
+        int.from_bytes(header[68:72], "big") == APPLICATION_ID or output.suffix == ".cockpit"
+    )
 
 
 async def _check_readable(file: Path) -> None:

@@ -20,7 +20,7 @@ import aiosqlite
 
 from cockpit import __version__
 from cockpit.errors import CockpitError
-from cockpit.events import Event, EventBase, parse_event
+from cockpit.events import EVENT_KINDS, Event, EventBase, parse_event
 from cockpit.store import schema
 from cockpit.store.redact import Redactor, default_redactor
 from cockpit.store.summary import SessionSummary, SummaryState
@@ -633,11 +633,30 @@ class SessionStore:
         sql = f"SELECT seq, json FROM events WHERE {' AND '.join(where)} ORDER BY seq LIMIT ?"
         while True:
             rows = await self._fetchall(sql, (*params, READ_CHUNK))
-            for _seq, text in rows:
-                yield parse_event(text)
+            for seq, text in rows:
+                yield self._parse(seq, text)
             if len(rows) < READ_CHUNK:
                 return
             params[0] = rows[-1][0]
+
+    def _parse(self, seq: int, text: str) -> Event:
+        """One stored event; one that cannot be read is a CockpitError naming it."""
+        try:
+            return parse_event(text)
+        except ValueError as exc:  # pydantic's ValidationError is a ValueError
+            kind = ""
+            with contextlib.suppress(ValueError, AttributeError):
+                kind = str(json.loads(text).get("kind", ""))
+            known = kind in EVENT_KINDS
+            why = (
+                f"its kind '{kind}' is unknown (written by a newer Cockpit?)"
+                if kind and not known
+                else f"it is not a valid event ({type(exc).__name__})"
+            )
+            raise CockpitError(
+                f"{self.path}: event {seq} cannot be read: {why}; "
+                "open it with the Cockpit that wrote it, or check it with `cockpit audit verify`."
+            ) from None
 
     async def iter_raw(self) -> AsyncIterator[tuple[int, str]]:
         """(seq, canonical JSON) of every event in order, without parsing (for export)."""
