@@ -9,6 +9,7 @@ from rich.text import Text
 
 from cockpit import events as ev
 from cockpit.health.totals import SessionTotals
+from cockpit.terminal import neutralize
 
 if TYPE_CHECKING:
     from cockpit.engine.session import AgentSession
@@ -31,7 +32,7 @@ class HeadlessPrinter:
         self.totals.fold(event)
         if isinstance(event, ev.TextDelta):
             if not self.quiet:
-                self.console.print(event.text, end="", style="default", markup=False)
+                self.console.print(neutralize(event.text), end="", style="default", markup=False)
                 self._in_text = True
             return
         if self._in_text:
@@ -100,7 +101,7 @@ class HeadlessPrinter:
         self.console.print(head)
         if self.quiet:
             return
-        lines = event.content.rstrip().splitlines()
+        lines = neutralize(event.content).rstrip().splitlines()
         for line in lines[:OUTPUT_LINES]:
             self.console.print(Text("    " + line[:160], style="dim"))
         if len(lines) > OUTPUT_LINES:

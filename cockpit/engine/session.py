@@ -659,7 +659,14 @@ class AgentSession:
 
 
 class _OutputCoalescer:
-    """Batches live tool output into a few events a second."""
+    """Batches live tool output into a few events a second.
+
+    A timed flush holds back the last unfinished line (up to HELD_LINE characters), so a
+    secret is never cut in two events that the store redacts one by one; the final flush
+    sends everything.
+    """
+
+    HELD_LINE = 4096
 
     def __init__(self, emit: Callable[[str, str], None]) -> None:
         self._emit = emit
@@ -669,23 +676,35 @@ class _OutputCoalescer:
     def add(self, stream: str, chunk: str) -> None:
         self._buffer.append((stream, chunk))
         if self._handle is None:
-            self._handle = asyncio.get_running_loop().call_later(OUTPUT_FLUSH_S, self.flush)
+            self._handle = asyncio.get_running_loop().call_later(OUTPUT_FLUSH_S, self._tick)
 
-    def flush(self) -> None:
+    def _tick(self) -> None:
+        self._handle = None
+        self.flush(final=False)
+
+    def flush(self, final: bool = True) -> None:
         if self._handle is not None:
             self._handle.cancel()
             self._handle = None
         if not self._buffer:
             return
-        stream = self._buffer[0][0]
-        chunks: list[str] = []
+        runs: list[tuple[str, str]] = []
         for s, chunk in self._buffer:
-            if s != stream:
-                self._emit("".join(chunks), stream)
-                stream, chunks = s, []
-            chunks.append(chunk)
-        self._emit("".join(chunks), stream)
+            if runs and runs[-1][0] == s:
+                runs[-1] = (s, runs[-1][1] + chunk)
+            else:
+                runs.append((s, chunk))
         self._buffer.clear()
+        if not final:
+            stream, text = runs[-1]
+            cut = text.rfind("\n") + 1
+            if len(text) - cut <= self.HELD_LINE and cut < len(text):
+                runs[-1] = (stream, text[:cut])
+                self._buffer.append((stream, text[cut:]))
+                self._handle = asyncio.get_running_loop().call_later(OUTPUT_FLUSH_S, self._tick)
+        for stream, text in runs:
+            if text:
+                self._emit(text, stream)
 
 
 def _describe_error(exc: Exception) -> tuple[str, int | None, str, bool]:

@@ -36,9 +36,9 @@ _RULES: tuple[tuple[str, str, str, str | None], ...] = (
     (
         "private-key",
         "",
-        r"-----begin [a-z0-9 ]*private key-----"
+        r"-----begin [a-z0-9 ]*private key(?: block)?-----"
         r"(?:(?!-----end)(?:\\[nrt]|[^\"\\]))*"
-        r"(?:-----end [a-z0-9 ]*private key-----)?",
+        r"(?:-----end [a-z0-9 ]*private key(?: block)?-----)?",
         None,
     ),
     ("anthropic-key", "s", r"k-ant-[a-z0-9_\-]{8,}", None),
@@ -47,6 +47,15 @@ _RULES: tuple[tuple[str, str, str, str | None], ...] = (
     ("aws-access-key", "a", r"kia[a-z0-9]{16}(?![a-z0-9])", None),
     ("aws-access-key", "a", r"sia[a-z0-9]{16}(?![a-z0-9])", None),
     ("bearer-token", "", r"bearer +", r"[a-z0-9._~+/=\-]{8,}"),
+    ("jwt", "", r"eyj[a-z0-9_\-]{8,}\.eyj[a-z0-9_\-]{8,}\.[a-z0-9_\-]{8,}", None),
+    ("slack-token", "", r"xox[abeoprs]-[a-z0-9\-]{10,}", None),
+    ("stripe-key", "", r"sk_(?:live|test)_[a-z0-9]{16,}", None),
+    ("stripe-key", "", r"rk_(?:live|test)_[a-z0-9]{16,}", None),
+    ("google-api-key", "", r"aiza[a-z0-9_\-]{35}", None),
+    # user:password@ in a connection URL (postgres://u:p@host, https://u:p@host)
+    ("url-password", ":", r"//[^\s/:@\"'\\]{1,64}:", r"[^\s/@\"'\\]{1,128}(?=@)"),
+    # mysql -pSECRET / --password=SECRET (the keyword rule covers --password SECRET)
+    ("mysql-password", "mysq", r"l(?:dump|admin)?\b[^\n\"]{0,200}? -p", r"[^\s\"'\\]{3,}"),
     # Keywords of assignments.
     ("secret", "a", r"pi[_-]?key" + _ASSIGN_TAIL, _ASSIGN_VALUE),
     ("secret", "a", r"ccess[_-]?key" + _ASSIGN_TAIL, _ASSIGN_VALUE),

@@ -33,6 +33,7 @@ from cockpit.events import (
     WatchdogAlert,
 )
 from cockpit.health.totals import SessionTotals
+from cockpit.terminal import neutralize
 from cockpit.ui.items import (
     AssistantTextItem,
     Attention,
@@ -195,7 +196,7 @@ class SessionView:
             item = AssistantTextItem(turn=e.turn, block_index=e.block_index)
             self._text_blocks[key] = item
             self._add(item)
-        item.parts.append(e.text)
+        item.parts.append(neutralize(e.text))
         self._changed(item)
 
     def _on_thinking(self, e: Thinking) -> None:
@@ -215,7 +216,7 @@ class SessionView:
                     item = AssistantTextItem(turn=e.turn, block_index=index)
                     self._text_blocks[key] = item
                     self._add(item)
-                item.parts[:] = [str(block.get("text", ""))]
+                item.parts[:] = [neutralize(str(block.get("text", "")))]
                 item.complete = True
                 self._changed(item)
             elif kind == "thinking" and key not in self._thinking_seen:
@@ -280,13 +281,14 @@ class SessionView:
 
     def _on_tool_output(self, e: ToolOutput) -> None:
         card = self._card(e.tool_use_id)
-        card.output.append(e.text)
-        card.output_chars += len(e.text)
+        text = neutralize(e.text)
+        card.output.append(text)
+        card.output_chars += len(text)
         self._changed(card)
 
     def _on_tool_finished(self, e: ToolFinished) -> None:
         card = self._card(e.tool_use_id, e.name)
-        card.result = e.content
+        card.result = neutralize(e.content)
         card.is_error = e.is_error
         card.exit_code = e.exit_code
         card.duration_ms = e.duration_ms

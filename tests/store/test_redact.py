@@ -166,3 +166,56 @@ def test_env_secret_present_at_process_start_is_never_stored(tmp_path: Path) -> 
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == "echo [REDACTED:env-secret]"
     assert value.encode() not in path.read_bytes()
+
+
+SECRETS_MISSED_BEFORE = {
+    "jwt": "auth eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3",
+    "url-password": "DATABASE_URL=postgres://loader:Sup3rS3cretPw@db.internal:5432/wh",
+    "url-password-https": "fetching https://deploy:pa55w0rd-x1@git.example.com/repo.git",
+    "mysql-password": "mysql -u root -pHunter2Pass warehouse",
+    "pgp": "-----BEGIN PGP PRIVATE KEY BLOCK-----\\nlQOYBF0\\n-----END PGP PRIVATE KEY BLOCK-----",
+    "slack": "hook xoxb-123456789012-abcdefghijklmnop",
+    "stripe": "charge with sk_live_4eC39HqLyjWDarjtT1zdp7dc",
+    "google": "maps key AIzaSyD-9tSrke72PouQMnMX-a7eZSW0jkFMBWY",
+}
+
+
+@pytest.mark.parametrize("name", sorted(SECRETS_MISSED_BEFORE))
+def test_more_kinds_of_secret_are_redacted(name: str) -> None:
+    text = SECRETS_MISSED_BEFORE[name]
+    out = Redactor().redact(text)
+    assert "[REDACTED:" in out, out
+    for secret in ("Sup3rS3cretPw", "pa55w0rd-x1", "Hunter2Pass", "lQOYBF0", "4eC39Hq"):
+        assert secret not in out
+
+
+def test_ordinary_urls_and_flags_are_left_alone() -> None:
+    for text in (
+        "git clone https://github.com/org/repo",
+        "curl http://localhost:8080/health at 12:30:45",
+        "python -m pytest -p no:cacheprovider",
+        "ssh-keygen -t ed25519 -C ci@example.com",
+    ):
+        assert Redactor().redact(text) == text
+
+
+async def test_a_secret_printed_in_two_pieces_is_redacted_in_the_stored_output(
+    tmp_path: Path,
+) -> None:
+    import asyncio
+
+    from cockpit.engine.session import _OutputCoalescer
+
+    store = await SessionStore.create(tmp_path / "s.cockpit")
+    coalescer = _OutputCoalescer(
+        lambda text, stream: store.append(ev.ToolOutput(tool_use_id="t", text=text))
+    )
+    coalescer.add("stdout", "loading rows\nkey=sk-ant-")
+    await asyncio.sleep(0.25)  # a timed flush happens between the two pieces
+    coalescer.add("stdout", "api03-abcdefghijklmnopqrstuvwx\ndone\n")
+    coalescer.flush()
+    stored = [e.text async for e in store.iter_events()]  # type: ignore[union-attr]
+    await store.close()
+    joined = "".join(stored)
+    assert "abcdefghijklmnop" not in joined and "[REDACTED:" in joined
+    assert joined.startswith("loading rows\n") and joined.endswith("done\n")
