@@ -8,6 +8,7 @@ import fcntl
 import hashlib
 import json
 import os
+import re
 import sqlite3
 import time
 import uuid
@@ -32,8 +33,27 @@ _INSERT_EVENT = "INSERT INTO events (seq, kind, ts, json, hash) VALUES (?, ?, ?,
 _KIND_MARK = b'"kind":"'
 
 
+# The head of every event's canonical JSON (pydantic writes EventBase's fields first, then
+# `kind`): matched at the start, it cannot be imitated by text further in the event.
+_HEAD = re.compile(
+    rb'\{"session_id":"([^"\\]*)","seq":(-?[0-9]+),"ts":([-+.eE0-9]+),'
+    rb'"prompt_version":"[^"\\]*","policy_version":"[^"\\]*","kind":"([a-z_]+)"'
+)
+
+
 def _row_mismatch(seq: int, kind: str, ts: float, data: bytes, session_id: str) -> str:
     """Why a row's unhashed columns disagree with its hashed JSON ('' when they agree)."""
+    head = _HEAD.match(data)
+    if head is not None:  # the fast path: no JSON parse
+        if int(head.group(2)) != seq:
+            return f"event {seq} says it is event {int(head.group(2))}"
+        if head.group(4).decode() != kind:
+            return f"event {seq}'s kind column ({kind}) differs from the chained event"
+        if float(head.group(3)) != ts:
+            return f"event {seq}'s time column differs from the chained event"
+        if session_id and head.group(1).decode() != session_id:
+            return f"event {seq} belongs to another session"
+        return ""
     try:
         fields = json.loads(data)
     except ValueError:
