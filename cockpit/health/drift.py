@@ -35,6 +35,7 @@ from cockpit.events import Event, SessionStarted, ToolCallProposed
 from cockpit.health.base import Definition
 
 WINDOW = 10
+MIN_ACTIONS = 4  # drift.score stays 0 until this many actions were seen
 _WORD = re.compile(r"[A-Za-z][A-Za-z0-9_]{2,}")
 _STOP = frozenset(
     [
@@ -229,7 +230,11 @@ class OfflineDriftJudge:
             f"1 minus the mean overlap of the last {WINDOW} actions' words with the goal's.",
             "ratio",
         ),
-        Definition("drift.score", "0.7 × drift.scope_out + 0.3 × drift.lexical.", "ratio"),
+        Definition(
+            "drift.score",
+            f"0.7 × drift.scope_out + 0.3 × drift.lexical (0 before {MIN_ACTIONS} actions).",
+            "ratio",
+        ),
     )
 
     def __init__(self, window: int = WINDOW) -> None:
@@ -286,8 +291,10 @@ class OfflineDriftJudge:
         return 1.0 - self._overlap / len(self._recent) if self._recent else 0.0
 
     def verdict(self) -> DriftVerdict:
-        score = 0.7 * self.scope_out + 0.3 * self.lexical
         n = len(self._recent)
+        if n < MIN_ACTIONS:  # two or three calls say nothing about a direction yet
+            return DriftVerdict(0.0, f"only {n} action(s) so far", self.name)
+        score = 0.7 * self.scope_out + 0.3 * self.lexical
         reason = f"{self._out} of the last {n} actions outside the goal's scope" if n else ""
         return DriftVerdict(round(score, 4), reason, self.name)
 
