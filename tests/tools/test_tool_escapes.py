@@ -163,3 +163,18 @@ def test_symlink_loop_is_a_clear_error(workspace: Path) -> None:
     (workspace / "loop2").symlink_to(workspace / "loop1")
     with pytest.raises(ToolInputError):
         resolve_in_workspace(workspace, "loop1")
+
+
+async def test_a_hard_link_to_a_file_outside_is_refused(
+    ctx: ToolContext, workspace: Path, outside: Path
+) -> None:
+    os.link(outside / "secret.txt", workspace / "innocent.txt")
+    before = snapshot(outside)
+    for name, extra in (
+        ("read_file", {}),
+        ("edit_file", {"old_string": "top", "new_string": "bottom"}),
+    ):
+        text, is_error = await call(ctx, name, path="innocent.txt", **extra)
+        assert is_error and "hard link" in text, (name, text)
+        assert "top secret" not in text
+    assert snapshot(outside) == before

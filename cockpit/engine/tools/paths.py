@@ -36,7 +36,8 @@ def resolve_in_workspace(workspace: Path, path: object, *, allow_missing: bool =
     absolute path leading outside the workspace, a symlink (anywhere in the chain,
     including the last component) resolving outside, /proc, /sys and /dev, and an
     existing path that is neither a regular file nor a directory (device, FIFO,
-    socket). With ``allow_missing=False`` a path that does not exist is an error too.
+    socket), and a regular file with more than one hard link. With
+    ``allow_missing=False`` a path that does not exist is an error too.
     The returned path has every symlink resolved, so writes go to the real target.
     """
     if not isinstance(path, str):
@@ -75,5 +76,11 @@ def resolve_in_workspace(workspace: Path, path: object, *, allow_missing: bool =
     if not (stat.S_ISREG(st.st_mode) or stat.S_ISDIR(st.st_mode)):
         raise ToolInputError(
             f"refused: {path!r} is not a regular file or directory (device, FIFO or socket)"
+        )
+    if stat.S_ISREG(st.st_mode) and st.st_nlink > 1:
+        # Another name of the same file may sit outside the workspace, as with a symlink.
+        raise ToolInputError(
+            f"refused: {path!r} is a hard link ({st.st_nlink} names for one file), and its "
+            "other names may be outside the workspace"
         )
     return Path(real)
