@@ -8,7 +8,7 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-from pydantic import ValidationError
+from pydantic import Field, ValidationError
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -41,7 +41,7 @@ class Settings(BaseSettings):
     theme: str = "cockpit-dark"
     max_tokens: int = 8192
     # Scripted-model pacing multiplier: 1.0 = scenario pacing, 0 = as fast as possible.
-    speed: float = 1.0
+    speed: float = Field(default=1.0, ge=0, le=100, allow_inf_nan=False)
 
     @classmethod
     def settings_customise_sources(
@@ -63,10 +63,16 @@ def load_settings(**overrides: Any) -> Settings:
     """Settings from the config file, then the environment, then explicit overrides (CLI flags)."""
     try:
         return Settings(**{k: v for k, v in overrides.items() if v is not None})
-    except (ValidationError, tomllib.TOMLDecodeError) as exc:
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        key = ".".join(str(part) for part in first.get("loc", ())) or "a setting"
         raise CockpitError(
-            f"The config file {config_file()} or a COCKPIT_* variable is invalid ({exc}); "
-            "fix or delete it."
+            f"The setting '{key}' (COCKPIT_{key.upper()} or `{key}` in {config_file()}) is "
+            f"invalid: {first.get('msg', 'bad value')}; fix or remove it."
+        ) from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise CockpitError(
+            f"The config file {config_file()} cannot be read ({exc}); fix or delete it."
         ) from None
 
 

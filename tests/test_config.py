@@ -101,3 +101,33 @@ def test_a_crash_while_writing_leaves_the_old_file_and_no_temp_file(
         save_setting("theme", "cockpit-light")
     assert config_file().read_text(encoding="utf-8") == USER_CONFIG
     assert sorted(p.name for p in config_file().parent.iterdir()) == ["config.toml"]
+
+
+@pytest.mark.parametrize("value", ["nan", "inf", "-1", "1e9"])
+def test_a_bad_speed_setting_is_one_sentence(monkeypatch: pytest.MonkeyPatch, value: str) -> None:
+    monkeypatch.setenv("COCKPIT_SPEED", value)
+    with pytest.raises(CockpitError) as caught:
+        load_settings()
+    message = str(caught.value)
+    assert "'speed'" in message and "\n" not in message
+
+
+def test_a_config_file_that_is_not_utf8_is_one_sentence() -> None:
+    config_file().parent.mkdir(parents=True, exist_ok=True)
+    config_file().write_bytes(b'theme = "\xff\xfe"\n')
+    with pytest.raises(CockpitError, match="cannot be read"):
+        load_settings()
+
+
+@pytest.mark.parametrize("speed", ["inf", "nan", "-2"])
+def test_the_speed_flag_refuses_what_is_not_a_finite_pace(speed: str) -> None:
+    import subprocess
+    import sys
+
+    proc = subprocess.run(
+        [sys.executable, "-m", "cockpit", "run", "--scenario", "loop", "--speed", speed],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert proc.returncode == 2 and "--speed" in proc.stderr

@@ -23,6 +23,26 @@ if TYPE_CHECKING:
     from cockpit.vocab import EndStatus
 
 T = TypeVar("T")
+
+
+class _Pace(click.ParamType):
+    """A pacing factor: a finite number from 0 (instant) to 100 (a hundred times slower)."""
+
+    name = "pace"
+
+    def convert(
+        self, value: Any, param: click.Parameter | None, ctx: click.Context | None
+    ) -> float:
+        try:
+            pace = float(value)
+        except (TypeError, ValueError):
+            self.fail(f"{value!r} is not a number", param, ctx)
+        if not 0 <= pace <= 100:  # also false for nan
+            self.fail(f"{value} is not a pace from 0 (instant) to 100", param, ctx)
+        return pace
+
+
+SPEED = _Pace()
 EXIT_CODES = {"done": 0, "failed": 1, "stopped": 3, "interrupted": 130}
 
 
@@ -86,7 +106,7 @@ def _exit(status: str) -> None:
 )
 @click.option("--yes", is_flag=True, help="Allow every action without asking (mode yes).")
 @click.option(
-    "--speed", type=float, help="Scripted pacing factor (1 = scenario pace, 0 = instant)."
+    "--speed", type=SPEED, help="Scripted pacing factor (1 = scenario pace, 0 = instant)."
 )
 @click.option(
     "--max-cost",
@@ -146,7 +166,7 @@ def run_command(
 @click.command("resume")
 @click.argument("file", type=click.Path(path_type=Path))
 @click.option("--yes", is_flag=True, help="Allow every action without asking.")
-@click.option("--speed", type=float, help="Scripted pacing factor.")
+@click.option("--speed", type=SPEED, help="Scripted pacing factor.")
 @click.option("--quiet", "-q", is_flag=True, help="Print only tool calls and the outcome.")
 @click.option("--message", "-m", help="A message to the agent before it continues.")
 def resume_command(
@@ -203,7 +223,7 @@ def resume_command(
 @click.option("--headless", is_flag=True, help="Run the demo scenarios without the TUI.")
 @click.option("--sessions-dir", type=click.Path(path_type=Path), help="Folder for session files.")
 @click.option(
-    "--speed", type=float, help="Scripted pacing factor (1 = scenario pace, 0 = instant)."
+    "--speed", type=SPEED, help="Scripted pacing factor (1 = scenario pace, 0 = instant)."
 )
 @click.option("--quiet", "-q", is_flag=True, help="Print only tool calls and outcomes.")
 def demo_command(
@@ -264,7 +284,7 @@ def scripted_group() -> None:
 @scripted_group.command("serve")
 @click.option("--scenario", required=True, help="Scenario answered for any model name.")
 @click.option("--port", type=int, default=0, show_default=True, help="Port (0 = pick a free one).")
-@click.option("--speed", type=float, help="Pacing factor (1 = scenario pace, 0 = instant).")
+@click.option("--speed", type=SPEED, help="Pacing factor (1 = scenario pace, 0 = instant).")
 def scripted_serve(scenario: str, port: int, speed: float | None) -> None:
     """Serve a scenario on 127.0.0.1 so any Messages-API client can try it offline."""
     from cockpit.scripted.scenario import scenario_path
