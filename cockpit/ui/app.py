@@ -189,7 +189,7 @@ class CockpitApp(App[None]):
         One worker owns the dialog: while it runs, new requests join its queue instead of
         opening a second dialog.
         """
-        if self._approvals is not None and self._approvals.is_running:
+        if self._approvals is not None and not self._approvals.is_finished:
             return
         self._approvals = self.run_worker(
             self._approval_loop(session_id), name="approvals", group="approvals"

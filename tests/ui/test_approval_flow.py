@@ -62,3 +62,14 @@ async def test_a_decided_request_is_never_offered_again() -> None:
         await pilot.press("w")
         await pilot.pause(0.1)
         assert dialogs(app) == 1
+
+
+async def test_two_requests_at_once_open_one_dialog() -> None:
+    sessions = make_sessions()
+    app = make_app(sessions)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        app.review("ingest")
+        app.review("rogue")  # before the first worker has even started
+        await pilot.pause(0.2)
+        assert dialogs(app) == 1
