@@ -41,6 +41,7 @@ class ToolContext:
     bash_timeout_s: float = 120.0
     output_cap: int = 30_000  # characters of a result the model sees
     live_output_cap: int = 4_000_000  # characters of live output streamed and stored per call
+    allow_background: bool = False  # processes a command leaves running may outlive the call
 
 
 @dataclass(frozen=True)

@@ -1,26 +1,25 @@
-"""The bash tool: a command in the workspace, streamed, capped, timed out, group-killed."""
+"""The bash tool: a command in the workspace, streamed, capped, timed out, supervised."""
 
 from __future__ import annotations
 
 import asyncio
 import codecs
-import contextlib
 import logging
 import os
-import signal
+import shutil
 import sys
-import time
 from collections import deque
 from collections.abc import Mapping
 from typing import Any
 
+from cockpit.engine.tools import procs
 from cockpit.engine.tools.base import ToolContext, ToolResult, cap_text, error, one_line
 
 log = logging.getLogger(__name__)
 
-KILL_GRACE_S = 1.0
-PIPE_DRAIN_S = 1.0
-CHUNK = 65536
+KILL_GRACE_S = 1.0  # SIGTERM to SIGKILL on timeout
+PIPE_DRAIN_S = 1.0  # output still in the pipes once every process has ended
+BACKGROUND_DRAIN_S = 0.1  # the same when background jobs keep the pipes open
 _SECRET_MARKERS = ("KEY", "TOKEN", "SECRET", "PASSWORD", "PASSWD", "CREDENTIAL")
 _ALWAYS_DROPPED = frozenset({"ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN"})
 
@@ -76,8 +75,14 @@ class _LiveOutput:
     """Live output with a per-call cap: the head streams as it comes, the middle is dropped,
     the tail (a bounded rolling buffer) follows with a marker once the command ends.
 
-    Memory stays flat whatever a command prints: at most `cap` characters are held.
+    Memory stays flat whatever a command prints: at most `cap` characters are held. Chunks
+    are coalesced: ``on_output`` is called at most once per FLUSH_S (or per FLUSH_CHARS
+    pending), with at most MAX_RUNS stream runs, so a flood of tiny writes is a few calls.
     """
+
+    FLUSH_S = 0.05
+    FLUSH_CHARS = 65536
+    MAX_RUNS = 8
 
     def __init__(self, ctx: ToolContext) -> None:
         self.ctx = ctx
@@ -87,12 +92,16 @@ class _LiveOutput:
         self.tail: deque[tuple[str, str]] = deque()
         self.tail_len = 0
         self.elided = 0
+        self.calls = 0
+        self._pending: list[tuple[str, str]] = []
+        self._pending_len = 0
+        self._handle: asyncio.TimerHandle | None = None
 
     def add(self, stream: str, text: str) -> None:
         if self.head_left > 0:
             now, text = text[: self.head_left], text[self.head_left :]
             self.head_left -= len(now)
-            self._send(stream, now)
+            self._queue(stream, now)
             if not text:
                 return
         self.tail.append((stream, text))
@@ -110,63 +119,49 @@ class _LiveOutput:
 
     def finish(self) -> None:
         if self.elided:
-            self._send("stderr", f"\n[… {self.elided:,} characters of output elided …]\n")
+            self._queue("stderr", f"\n[… {self.elided:,} characters of output elided …]\n")
         while self.tail:
-            self._send(*self.tail.popleft())
+            self._queue(*self.tail.popleft())
         self.tail_len = 0
+        self.flush()
+
+    def _queue(self, stream: str, text: str) -> None:
+        if not text:
+            return
+        self._pending.append((stream, text))
+        self._pending_len += len(text)
+        if self._pending_len >= self.FLUSH_CHARS:
+            self.flush()
+        elif self._handle is None:
+            self._handle = asyncio.get_running_loop().call_later(self.FLUSH_S, self.flush)
+
+    def stop_timer(self) -> None:
+        if self._handle is not None:
+            self._handle.cancel()
+            self._handle = None
+
+    def flush(self) -> None:
+        if self._handle is not None:
+            self._handle.cancel()
+            self._handle = None
+        runs: list[tuple[str, list[str]]] = []
+        for stream, text in self._pending:
+            if runs and (runs[-1][0] == stream or len(runs) == self.MAX_RUNS):
+                runs[-1][1].append(text)  # past MAX_RUNS, the rest joins the last run
+            else:
+                runs.append((stream, [text]))
+        self._pending.clear()
+        self._pending_len = 0
+        for stream, texts in runs:
+            self._send(stream, "".join(texts))
 
     def _send(self, stream: str, text: str) -> None:
         if text and self.ctx.on_output is not None:
+            self.calls += 1
             try:
                 self.ctx.on_output(stream, text)
             except Exception:
                 log.exception("bash on_output callback failed")
-
-
-def _live_members_linux(pgid: int) -> bool | None:
-    """Whether the group has a non-zombie member, from /proc; None if /proc is unusable."""
-    try:
-        pids = [name for name in os.listdir("/proc") if name.isdigit()]
-    except OSError:
-        return None
-    for pid in pids:
-        try:
-            with open(f"/proc/{pid}/stat", "rb") as fh:
-                fields = fh.read().rsplit(b")", 1)[1].split()
-        except (OSError, IndexError):
-            continue
-        # fields: state, ppid, pgrp, ...
-        if len(fields) > 2 and int(fields[2]) == pgid and fields[0] not in (b"Z", b"X"):
-            return True
-    return False
-
-
-def _group_alive(pgid: int) -> bool:
-    """True while a process of the group is still running (zombies awaiting reaping don't count)."""
-    try:
-        os.killpg(pgid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    live = _live_members_linux(pgid) if sys.platform.startswith("linux") else None
-    return True if live is None else live
-
-
-def _signal_group(pgid: int, sig: int) -> None:
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(pgid, sig)
-
-
-async def kill_group(pgid: int, grace: float = KILL_GRACE_S) -> None:
-    """SIGTERM the process group, then SIGKILL whatever is left after ``grace`` seconds."""
-    _signal_group(pgid, signal.SIGTERM)
-    try:
-        deadline = time.monotonic() + grace
-        while time.monotonic() < deadline and _group_alive(pgid):
-            await asyncio.sleep(0.02)
-    finally:
-        _signal_group(pgid, signal.SIGKILL)
 
 
 class BashTool:
@@ -191,8 +186,9 @@ class BashTool:
             "description": (
                 "Run a bash command in the workspace root (stdin is empty). stdout and "
                 "stderr are returned together, long output keeps its head and tail. "
-                "`python` is the project's Python. Background processes do not outlive "
-                "the command; on timeout the whole process group is killed."
+                "`python` is the project's Python. Processes the command leaves running "
+                "(even with setsid, nohup or disown) are ended when it exits, unless the "
+                "user allowed background jobs; on timeout every process it started is killed."
             ),
             "input_schema": self.input_schema,
         }
@@ -219,104 +215,91 @@ class BashTool:
             if requested <= 0:
                 return error("bash: timeout_s must be positive")
             timeout = min(float(requested), ctx.bash_timeout_s)
+        out = _Collector(ctx.output_cap)
+        live = _LiveOutput(ctx)
+        decoders = {
+            name: codecs.getincrementaldecoder("utf-8")(errors="replace")
+            for name in ("stdout", "stderr")
+        }
+
+        def sink(stream: str, data: bytes, final: bool = False) -> None:
+            text = decoders[stream].decode(data, final=final)
+            if text:
+                out.add(text)
+                live.add(stream, text)
+
+        env = command_env()
+        shell = shutil.which("bash", path=env["PATH"]) or "bash"
         try:
-            proc = await asyncio.create_subprocess_exec(
-                "bash",
-                "-c",
-                command,
+            sup = await procs.start(
+                [shell, "-c", command],
                 cwd=str(ctx.workspace),
-                env=command_env(),
-                stdin=asyncio.subprocess.DEVNULL,
-                stdout=asyncio.subprocess.PIPE,
-                stderr=asyncio.subprocess.PIPE,
-                start_new_session=True,
+                env=env,
+                sink=sink,
+                background=ctx.allow_background,
+                grace=KILL_GRACE_S,
             )
         except OSError as exc:
             return error(f"bash: could not start: {exc}")
-        return await _supervise(proc, ctx, timeout)
-
-
-async def _pump(
-    stream: asyncio.StreamReader | None, name: str, out: _Collector, live: _LiveOutput
-) -> None:
-    if stream is None:
-        return
-    decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
-    while True:
-        data = await stream.read(CHUNK)
-        text = decoder.decode(data, final=not data)
-        if text:
-            out.add(text)
-            live.add(name, text)
-        if not data:
-            return
-
-
-async def _wait_exit(proc: asyncio.subprocess.Process, timeout: float) -> bool:
-    """Wait for the child itself to exit (not for its pipes to close); False on timeout."""
-    deadline = time.monotonic() + timeout
-    delay = 0.005
-    while proc.returncode is None:
-        left = deadline - time.monotonic()
-        if left <= 0:
-            return False
-        await asyncio.sleep(min(delay, left))
-        delay = min(delay * 2, 0.05)
-    return True
-
-
-async def _supervise(
-    proc: asyncio.subprocess.Process, ctx: ToolContext, timeout: float
-) -> ToolResult:
-    pgid = proc.pid  # start_new_session: the child leads its own group
-    out = _Collector(ctx.output_cap)
-    live = _LiveOutput(ctx)
-    pumps = [
-        asyncio.create_task(_pump(proc.stdout, "stdout", out, live)),
-        asyncio.create_task(_pump(proc.stderr, "stderr", out, live)),
-    ]
-    timed_out = False
-    try:
-        if not await _wait_exit(proc, timeout):
-            timed_out = True
-            await kill_group(pgid)
-            await _wait_exit(proc, 5.0)
-        elif _group_alive(pgid):
-            # The command finished; background jobs it left must not outlive it.
-            await kill_group(pgid, grace=0.2)
-        _done, pending = await asyncio.wait(pumps, timeout=PIPE_DRAIN_S)
-        for task in pending:  # a process that escaped the group still holds the pipe
-            task.cancel()
-    except asyncio.CancelledError:
+        timed_out = False
         try:
-            await kill_group(pgid, grace=0.2)
-            # Let asyncio reap the child now, not after the loop has gone.
-            with contextlib.suppress(Exception):
-                await asyncio.wait_for(proc.wait(), 1.0)
+            timed_out = await _supervise(sup, timeout, ctx.allow_background)
         finally:
-            _signal_group(pgid, signal.SIGKILL)
+            live.stop_timer()  # nothing is sent after a cancelled call
+            if ctx.allow_background and not timed_out and sup.exit_code is not None:
+                sup.keep_in_background()
+            else:
+                sup.close()
+        for name in decoders:
+            sink(name, b"", final=True)
+        live.finish()
+        return _result(sup, out.text(), live.elided, timeout, timed_out)
+
+
+async def _supervise(sup: procs.Supervised, timeout: float, background: bool) -> bool:
+    """Wait for the command, end what must not outlive it; True if it timed out."""
+    try:
+        if not await sup.wait_command(timeout):
+            await sup.end()
+            await sup.drain(PIPE_DRAIN_S)
+            return True
+        if background:
+            await sup.drain(BACKGROUND_DRAIN_S)  # background jobs may hold the pipes open
+            return False
+        if not await sup.wait_done(procs.END_WAIT_S):
+            await sup.end()
+        await sup.drain(PIPE_DRAIN_S)
+        return False
+    except asyncio.CancelledError:
+        await sup.end(quick=True)
         raise
-    finally:
-        for task in pumps:
-            if not task.done():
-                task.cancel()
-        transport = getattr(proc, "_transport", None)
-        if transport is not None:
-            with contextlib.suppress(Exception):
-                transport.close()
-    live.finish()
-    code = proc.returncode
-    text = out.text()
-    elided = live.elided
+
+
+def _result(
+    sup: procs.Supervised, text: str, elided: int, timeout: float, timed_out: bool
+) -> ToolResult:
+    code = sup.exit_code
+    if sup.error:
+        return ToolResult(f"bash: could not start: {sup.error}", is_error=True, exit_code=127)
     if timed_out:
-        note = f"timed out after {timeout:g}s; the command's process group was killed"
+        note = f"timed out after {timeout:g}s; the command and every process it started were killed"
         body = f"{text.rstrip()}\n{note}" if text.strip() else note
         return ToolResult(body, is_error=True, exit_code=code, output_elided=elided)
+    notes: list[str] = []
+    if sup.ended:
+        notes.append(
+            f"(ended {sup.ended} background process{'es' if sup.ended > 1 else ''} "
+            "the command left running: background jobs are not allowed)"
+        )
     if code != 0:
         shown = f"exit code {code}"
-        if code is not None and code < 0:
+        if code is None:
+            shown = "the command's supervisor ended unexpectedly; no exit code"
+        elif code < 0:
             shown += f" (killed by signal {-code})"
-        body = f"{text.rstrip()}\n{shown}" if text.strip() else shown
-        return ToolResult(body, is_error=True, exit_code=code, output_elided=elided)
+        notes.append(shown)
+    if notes:
+        body = "\n".join([text.rstrip(), *notes]) if text.strip() else "\n".join(notes)
+        return ToolResult(body, is_error=code != 0, exit_code=code, output_elided=elided)
     body = text if text.strip() else "(no output)"
     return ToolResult(body, exit_code=0, output_elided=elided)
