@@ -18,7 +18,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -246,11 +245,11 @@ async def _wait(future: asyncio.Future[None], timeout: float) -> bool:
     return future.done()
 
 
-def _reap(popen: subprocess.Popen[bytes]) -> None:
-    """The supervisor closed its status pipe, so it is exiting: collect its status."""
-    deadline = time.monotonic() + 1.0
-    while popen.poll() is None and time.monotonic() < deadline:
-        time.sleep(0.001)
+def _reap(popen: subprocess.Popen[bytes], tries: int = 100) -> None:
+    """Collect the supervisor's exit status without blocking the loop (it is exiting)."""
+    if popen.poll() is None and tries > 0:
+        with contextlib.suppress(RuntimeError):  # no running loop: Popen's GC reaps it
+            asyncio.get_running_loop().call_later(0.01, _reap, popen, tries - 1)
 
 
 async def start(
