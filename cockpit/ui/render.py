@@ -23,9 +23,12 @@ from cockpit.ui.items import (
     ToolCardItem,
     summarize_input,
 )
-from cockpit.ui.markdown_split import StreamSplit
+from cockpit.ui.markdown_split import Piece, StreamSplit
 
 LINE_CACHE_ITEMS = 4096
+# Messages whose streaming state is kept (a few stream at once; the rest were abandoned or
+# completed off screen: dropping one only costs a parse and a render of it again).
+STREAM_CACHE_ITEMS = 64
 SPINNER = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
 COLLAPSED_OUTPUT_LINES = 3
 MAX_OUTPUT_LINES = 2000
@@ -109,13 +112,34 @@ class Palette:
         )
 
 
+# Rich carries one thing from a top-level block to the next: whether a blank line comes
+# before what it renders next (after every block but a horizontal rule), and an image inside
+# a block is drawn as soon as it is read, after that blank. So a piece is rendered after a
+# stand-in for the block before it, a one-line paragraph or a rule, whose lines are dropped:
+# every piece then renders exactly as it does inside the whole message.
+_AFTER_BLOCK = "x\n\n"
+_AFTER_RULE = "***\n\n"
+
+
 @dataclass
 class _Stream:
-    """A message being streamed: where it is final, and the lines of its final pieces."""
+    """A message streaming here: where it is final, and the finished lines drawn so far.
+
+    Each repaint renders only what is new: the pieces that became final since the last
+    one and the lines of the tail that were completed; the rest is reused as drawn.
+    """
 
     split: StreamSplit = field(default_factory=StreamSplit)
-    width: int = 0
-    rendered: list[list[Strip]] = field(default_factory=list)
+    # What the lines below were drawn for: (width, generation, selection style, base).
+    drawn_for: tuple[Any, ...] = ()
+    # The finished lines of the first `pieces_drawn` final pieces.
+    strips: list[Strip] = field(default_factory=list)
+    pieces_drawn: int = 0
+    # The plain-text tail from offset `tail_start` (where the final pieces end): the
+    # finished lines of its complete lines, up to offset `tail_pos`.
+    tail_start: int = -1
+    tail_pos: int = 0
+    tail_strips: list[Strip] = field(default_factory=list)
 
 
 class ItemRenderer:
@@ -124,21 +148,27 @@ class ItemRenderer:
     def __init__(self, console: Console, palette: Palette) -> None:
         self.console = console
         self.palette = palette
-        # Rendered lines per item (bounded: items far off screen are rendered again).
-        self._cache: LRUCache[int, tuple[Any, list[Strip]]] = LRUCache(LINE_CACHE_ITEMS)
+        # Rendered lines per item (bounded: items far off screen are rendered again). Keyed
+        # by the item itself, not its id: a cached item stays alive, so no new item can
+        # reuse its id and be drawn with its lines.
+        self._cache: LRUCache[Item, tuple[Any, list[Strip]]] = LRUCache(LINE_CACHE_ITEMS)
         self._md_theme: RichTheme | None = None
         self._md_palette: Palette | None = None
-        # Messages streaming now: item id -> their final pieces and those pieces' lines.
-        self._streams: dict[int, _Stream] = {}
+        # Messages streaming now: their final pieces and those pieces' lines.
+        self._streams: LRUCache[Item, _Stream] = LRUCache(STREAM_CACHE_ITEMS)
+        # Bumped by clear(): lines drawn before it (old theme) are not reused.
+        self._generation = 0
+        # How many lines each stand-in of `piece_lines` renders to (the same at any width).
+        self._standins: dict[str, int] = {}
 
     def clear(self) -> None:
+        """Forget every rendered line (the palette or the console theme changed)."""
         self._cache.clear()
-        for stream in self._streams.values():
-            stream.rendered.clear()
+        self._generation += 1
 
     def forget(self, item: Item) -> None:
-        self._cache.discard(id(item))
-        self._streams.pop(id(item), None)
+        self._cache.discard(item)
+        self._streams.discard(item)
 
     def lines(
         self,
@@ -153,27 +183,36 @@ class ItemRenderer:
         if isinstance(item, ToolCardItem) and item.state == "running":
             frame = int(now * 10) % len(SPINNER)
         key = (item.version, width, selected, frame, base)
-        cached = self._cache.get(id(item))
+        cached = self._cache.get(item)
         if cached is not None and cached[0] == key:
             return cached[1]
-        rendered = self._render(item, max(width - 2, 10), frame)
         base = base or Style()
+        over = self.palette.selected_bg if selected else None
+        strips = None
+        if isinstance(item, AssistantTextItem):
+            strips = self._assistant_strips(item, width, over, base)
+        if strips is None:
+            strips = self._finish(self._render(item, max(width - 2, 10), frame), width, over, base)
+        strips.append(Strip(list(Segment.apply_style([Segment(" " * width, base)], base)), width))
+        self._cache.discard(item)  # LRUCache.set keeps an existing key's old value
+        self._cache.set(item, (key, strips))
+        return strips
+
+    # --- low level -----------------------------------------------------------------
+
+    @staticmethod
+    def _finish(lines: list[Strip], width: int, over: Style | None, base: Style) -> list[Strip]:
+        """Lines as drawn: padded to exactly `width` cells, over `base`, selected if `over`."""
         # One Strip per line, built from segments (each Strip carries seven small caches:
         # chaining Strip operations allocated three per line).
-        over = self.palette.selected_bg if selected else None
         adjust, apply = Segment.adjust_line_length, Segment.apply_style
         strips = []
-        for line in rendered:
+        for line in lines:
             segments: Any = [_PAD, *line]
             if over is not None:
                 segments = list(apply(segments, over))
             strips.append(Strip(list(apply(adjust(segments, width, base), base)), width))
-        strips.append(Strip(list(apply([Segment(" " * width, base)], base)), width))
-        self._cache.discard(id(item))  # LRUCache.set keeps an existing key's old value
-        self._cache.set(id(item), (key, strips))
         return strips
-
-    # --- low level -----------------------------------------------------------------
 
     def _render_lines(self, renderable: RenderableType, width: int) -> list[Strip]:
         options = self.console.options.update_width(max(width, 1))
@@ -194,13 +233,29 @@ class ItemRenderer:
         content = text if isinstance(text, Text) else Text(text, style=style or "")
         return self._render_lines(content, width)
 
-    def _markdown(self, text: str, width: int) -> list[Strip]:
+    def _markdown(self, text: str, width: int, after: str = "") -> list[Strip]:
+        """`text` as Rich Markdown; `after`: a stand-in block rendered first, then dropped."""
         from rich.markdown import Markdown  # imported after the first paint
 
         with self.console.use_theme(self._markdown_theme()):
-            return self._render_lines(
-                Markdown(text, code_theme=self.palette.code_theme, hyperlinks=False), width
+            lines = self._render_lines(
+                Markdown(after + text, code_theme=self.palette.code_theme, hyperlinks=False),
+                width,
             )
+        if not after:
+            return lines
+        drop = self._standins.get(after)
+        if drop is None:
+            drop = self._standins[after] = len(self._markdown(after, width))
+        return lines[drop:]
+
+    def piece_lines(self, pieces: list[Piece], index: int, width: int) -> list[Strip]:
+        """The lines piece `index` of a message adds to the lines of the pieces before it."""
+        piece = pieces[index]
+        if not index:
+            return self._markdown(piece.text, width)
+        after = _AFTER_RULE if pieces[index - 1].kind == "hr" else _AFTER_BLOCK
+        return self._markdown(piece.text, width, after)
 
     def _markdown_theme(self) -> RichTheme:
         """Markdown element styles in the colours of the current theme (rich's are for dark)."""
@@ -241,57 +296,98 @@ class ItemRenderer:
         return []
 
     def _assistant(self, item: AssistantTextItem, width: int) -> list[Strip]:
+        """A message rendered whole (it did not stream here, or it defines references)."""
         p = self.palette
         inner = width - 2
-        text = item.text
-        if item.complete:
-            stream = self._streams.pop(id(item), None)
-            if stream is not None:
-                stream.split.finish(text)
-            if stream is not None and not stream.split.has_references:
-                # Streamed here: keep the blocks already rendered (what the user saw while
-                # it streamed) and render only the rest; the cut points are the parser's,
-                # so the pieces render exactly as the whole text would.
-                body = self._pieces(stream, inner)
-            else:
-                body = self._markdown(text, inner) if text.strip() else []
-            if item.interrupted:
-                body += self._text("(interrupted, retrying)", inner, p.faint + Style(italic=True))
-        else:
-            body = self._streaming(item, text, inner)
+        body = self._markdown(item.text, inner) if item.text.strip() else []
+        if item.interrupted:
+            body += self._interrupted(inner)
         if not body:
             body = [Strip.blank(0)]
         return self._gutter(body, "● ", p.text)
 
-    def _pieces(self, stream: _Stream, width: int) -> list[Strip]:
-        """The stream's final pieces as Markdown, each rendered once per width, spaced as
-        Rich spaces the blocks of a whole document."""
-        if stream.width != width:
-            stream.width = width
-            stream.rendered.clear()
-        pieces = stream.split.pieces
-        for piece in pieces[len(stream.rendered) :]:
-            stream.rendered.append(self._markdown(piece.text, width))
-        body: list[Strip] = []
-        for i, lines in enumerate(stream.rendered):
-            if i and pieces[i - 1].spaced and not pieces[i].self_spaced:
-                body.append(Strip.blank(0))
-            body += lines
-        return body
+    def _interrupted(self, width: int) -> list[Strip]:
+        return self._text("(interrupted, retrying)", width, self.palette.faint + Style(italic=True))
 
-    def _streaming(self, item: AssistantTextItem, text: str, width: int) -> list[Strip]:
-        """Finished blocks as Markdown (each rendered once), the growing tail as plain text."""
-        stream = self._streams.get(id(item))
-        if stream is None:
-            stream = self._streams[id(item)] = _Stream()
-        stream.split.advance(text)
-        body = self._pieces(stream, width)
-        tail = text[stream.split.consumed :].rstrip("\n")
-        if tail:
-            if body:
-                body.append(Strip.blank(0))
-            body += self._text(tail + " ▍", width, self.palette.text)
-        return body
+    def _assistant_strips(
+        self, item: AssistantTextItem, width: int, over: Style | None, base: Style
+    ) -> list[Strip] | None:
+        """A message that streams (or streamed) here, drawn from what its earlier versions
+        drew: final pieces as Markdown, each rendered once, and the growing tail as plain
+        text. When it completes, only the rest is rendered: the cut points are the
+        parser's, so the pieces render exactly as the whole text would (what the user saw
+        while it streamed stays). None: render it whole."""
+        stream = self._streams.get(item)
+        text = item.text
+        if item.complete:
+            if stream is None:
+                return None
+            self._streams.discard(item)
+            stream.split.finish(text)
+            if stream.split.has_references:
+                return None
+        elif stream is None:
+            stream = _Stream()
+            self._streams.set(item, stream)
+            stream.split.advance(text)
+        else:
+            stream.split.advance(text)
+        inner = max(width - 2, 10) - 2
+        drawn_for = (width, self._generation, over, base)
+        if stream.drawn_for != drawn_for:
+            stream.drawn_for = drawn_for
+            stream.strips = []
+            stream.pieces_drawn = 0
+            stream.tail_start = -1
+        pieces = stream.split.pieces
+        for index in range(stream.pieces_drawn, len(pieces)):
+            lines = self._marked(self.piece_lines(pieces, index, inner), not stream.strips)
+            stream.strips += self._finish(lines, width, over, base)
+        stream.pieces_drawn = len(pieces)
+        strips = list(stream.strips)
+        if item.complete:
+            more = self._interrupted(inner) if item.interrupted else []
+        else:
+            tail = self._tail(stream, text, inner, width, over, base)
+            if tail and strips:
+                strips += self._finish(self._marked([Strip.blank(0)], False), width, over, base)
+            strips += tail
+            more = []
+        if more or not strips:
+            lines = self._marked(more or [Strip.blank(0)], not strips)
+            strips += self._finish(lines, width, over, base)
+        return strips
+
+    def _tail(
+        self, stream: _Stream, text: str, inner: int, width: int, over: Style | None, base: Style
+    ) -> list[Strip]:
+        """The finished lines of the text after the final pieces, as plain text with a
+        cursor; lines completed in earlier versions are reused (plain text wraps line by
+        line, so this is the same as wrapping the whole tail)."""
+        start = stream.split.consumed
+        end = len(text)
+        while end > start and text[end - 1] == "\n":
+            end -= 1
+        if end == start:
+            return []
+        style = self.palette.text
+        first = not stream.strips
+        if stream.tail_start != start:
+            stream.tail_start = stream.tail_pos = start
+            stream.tail_strips = []
+        newline = text.rfind("\n", stream.tail_pos, end)
+        if newline >= 0:
+            lines = self._text(text[stream.tail_pos : newline], inner, style)
+            lines = self._marked(lines, first and not stream.tail_strips)
+            stream.tail_strips += self._finish(lines, width, over, base)
+            stream.tail_pos = newline + 1
+        last = self._text(text[stream.tail_pos : end] + " ▍", inner, style)
+        last = self._marked(last, first and not stream.tail_strips)
+        return [*stream.tail_strips, *self._finish(last, width, over, base)]
+
+    def _marked(self, lines: list[Strip], first: bool) -> list[Strip]:
+        """Lines of a message in its gutter; `first`: they start the message (its dot)."""
+        return self._gutter(lines, "● " if first else "  ", self.palette.text, "  ")
 
     def _thinking(self, item: ThinkingItem, width: int) -> list[Strip]:
         p = self.palette

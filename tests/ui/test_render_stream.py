@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import gc
+
 import pytest
 from rich.console import Console
 from rich.style import Style
 from textual.strip import Strip
 
-from cockpit.ui.items import AssistantTextItem
+from cockpit.ui import render
+from cockpit.ui.items import AssistantTextItem, NoticeItem
 from cockpit.ui.markdown_split import StreamSplit, block_starts
 from cockpit.ui.render import ItemRenderer, Palette
 
@@ -40,25 +43,42 @@ CORPUS = {
         "<details>\n<summary>more</summary>\n\nhidden text\n</details>\n\n"
         "***\n\nA paragraph with <b>inline</b> html and `code`.\n\n---\n\nEnd.\n"
     ),
-    "one-long-list": "".join(f"- item {i} with **bold** text\n" for i in range(12))
+    "one-long-list": "".join(f"- item {i} with **bold** text\n" for i in range(6))
     + "\n   continuation of the last item after a blank line\n",
     "loose-then-indented-code": (
         "Paragraph one\ncontinued lazily\n\n    indented code block\n    second line\n\n"
         "* a\n\n* b\n\n  para in b\n\nText.\n"
     ),
     "references": "See [the log][log] first.\n\nThen more.\n\n[log]: https://example.com/log\n",
+    # Rich draws an image as soon as it reads it, after the blank line the block before
+    # asked for (so here before the list that holds it); a rule asks for none.
+    "images-and-rules": (
+        "~~~\n~~~\n- item\n![chart](x.png)\n\nText ![icon](i.png) inline.\n\n"
+        "***\n- after a rule\n\n> quoted\n>\n> ***\n\nEnd ![last](l.png)\n"
+    ),
+    "adjacent-and-numbered-lists": (
+        "- a\n- b\n\n* c\n\n* d\n\n3. three\n4. four\n10) ten\n\nPara\n1. interrupts\n"
+        "2) other delimiter\n- [ ] task\n"
+    ),
+    "html-blocks-and-setext": (
+        "<div>\nhi\n</div>\n\n<!-- comment\nmore -->\ntext\n\n<pre>\ncode\n\nstill\n</pre>\n"
+        "Title\n===\nline\nmore\n---\n\n- item\n---\n"
+    ),
 }
 
 
-def make_renderer() -> ItemRenderer:
+def make_renderer(background: str = "#101010") -> ItemRenderer:
     console = Console(
         width=WIDTH + 4, color_system="truecolor", force_terminal=True, legacy_windows=False
     )
-    palette = Palette.from_variables({"foreground": "#e0e0e0", "background": "#101010"}, True)
+    palette = Palette.from_variables({"foreground": "#e0e0e0", "background": background}, True)
     return ItemRenderer(console, palette)
 
 
-def text_of(strips: list[Strip]) -> list[tuple[str, tuple[object, ...]]]:
+Lines = list[tuple[str, tuple[object, ...]]]
+
+
+def text_of(strips: list[Strip]) -> Lines:
     """Each line's text and the style of each cell (how segments are cut does not matter)."""
     out = []
     for strip in strips:
@@ -70,12 +90,12 @@ def text_of(strips: list[Strip]) -> list[tuple[str, tuple[object, ...]]]:
     return out
 
 
-def whole(text: str) -> list[tuple[str, tuple[object, ...]]]:
+def whole(text: str) -> Lines:
     item = AssistantTextItem(parts=[text], complete=True)
     return text_of(make_renderer().lines(item, WIDTH))
 
 
-def streamed(text: str, cuts: list[int]) -> list[tuple[str, tuple[object, ...]]]:
+def streamed(text: str, cuts: list[int]) -> Lines:
     renderer = make_renderer()
     item = AssistantTextItem()
     for k in cuts:
@@ -100,6 +120,44 @@ def test_streaming_cut_at_every_position_renders_like_the_whole(name: str) -> No
 def test_streaming_character_by_character_renders_like_the_whole(name: str) -> None:
     text = CORPUS[name]
     assert streamed(text, list(range(1, len(text)))) == whole(text)
+
+
+@pytest.mark.parametrize("name", sorted(CORPUS))
+def test_final_pieces_render_together_as_the_whole_text(name: str) -> None:
+    text = CORPUS[name]
+    split = StreamSplit()
+    for k in range(1, len(text) + 1):
+        split.advance(text[:k])
+    split.finish(text)
+    assert "".join(p.text for p in split.pieces) == text
+    renderer = make_renderer()
+    if split.has_references:
+        return  # rendered whole: the test above covers it
+    pieces = [
+        line
+        for index in range(len(split.pieces))
+        for line in renderer.piece_lines(split.pieces, index, WIDTH)
+    ]
+    assert text_of(pieces) == text_of(renderer._markdown(text, WIDTH))
+
+
+@pytest.mark.parametrize("name", sorted(CORPUS))
+def test_each_repaint_while_streaming_draws_what_a_fresh_draw_would(name: str) -> None:
+    """Lines reused from earlier repaints (final pieces, completed tail lines) are the
+    lines a draw from scratch of the same state gives."""
+    text = CORPUS[name]
+    renderer = make_renderer()
+    item = AssistantTextItem()
+    for k in range(1, len(text), 3):
+        item.parts[:] = [text[:k]]
+        item.touch()
+        incremental = text_of(renderer.lines(item, WIDTH))
+        renderer.clear()  # the next draw starts from nothing but the split
+        assert text_of(renderer.lines(item, WIDTH)) == incremental, f"{name} at {k}"
+        stream = renderer._streams.get(item)
+        assert stream is not None
+        if text[stream.split.consumed : k].strip("\n"):
+            assert incremental[-2][0].rstrip().endswith("▍")  # the cursor ends the tail
 
 
 def test_pieces_are_the_parsers_top_level_blocks() -> None:
@@ -128,6 +186,21 @@ def test_an_unclosed_fence_is_never_final_and_is_not_reparsed_line_by_line() -> 
     assert split.pieces[-1].text.startswith("```python")
 
 
+def test_a_theme_change_while_streaming_redraws_the_final_pieces() -> None:
+    text = CORPUS["table-quote-headings"]
+    renderer = make_renderer()
+    item = AssistantTextItem(parts=[text[: len(text) // 2]])
+    renderer.lines(item, WIDTH)
+    renderer.palette = make_renderer("#f0f0f0").palette
+    renderer.clear()
+    item.parts[:] = [text]
+    item.complete = True
+    item.touch()
+    fresh = make_renderer("#f0f0f0")
+    expected = fresh.lines(AssistantTextItem(parts=[text], complete=True), WIDTH)
+    assert text_of(renderer.lines(item, WIDTH)) == text_of(expected)
+
+
 def test_a_changed_item_is_rendered_once_per_version() -> None:
     renderer = make_renderer()
     item = AssistantTextItem(parts=["one"], complete=True)
@@ -138,3 +211,31 @@ def test_a_changed_item_is_rendered_once_per_version() -> None:
     second = renderer.lines(item, WIDTH)
     assert second is not first and "two" in second[0].text
     assert renderer.lines(item, WIDTH) is second  # the new version is cached, not re-rendered
+
+
+def test_the_caches_are_bounded_and_never_mistake_one_item_for_another(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    assert 1000 <= render.LINE_CACHE_ITEMS <= 10_000 and render.STREAM_CACHE_ITEMS >= 16
+    monkeypatch.setattr(render, "LINE_CACHE_ITEMS", 300)
+    monkeypatch.setattr(render, "STREAM_CACHE_ITEMS", 8)
+    renderer = make_renderer()
+    for i in range(400):
+        # Each item is dropped at once: with caches keyed by id(), a new item that got the
+        # same address (and version 0) would be drawn with the old one's lines.
+        item = NoticeItem(text=f"notice {i}")
+        assert f"notice {i}" in renderer.lines(item, WIDTH)[0].text
+        del item
+        if i % 100 == 0:
+            gc.collect()
+    assert len(renderer._cache) == 300
+    streams = [AssistantTextItem(parts=[f"para {i}\n\nmore"]) for i in range(16)]
+    for item in streams:
+        renderer.lines(item, WIDTH)
+    assert len(renderer._streams) == 8
+    # A stream dropped from the cache starts again and still ends as the whole text.
+    first = streams[0]
+    first.parts[:] = ["para 0\n\nmore text\n"]
+    first.complete = True
+    first.touch()
+    assert text_of(renderer.lines(first, WIDTH)) == whole("para 0\n\nmore text\n")

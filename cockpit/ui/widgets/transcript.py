@@ -6,6 +6,7 @@ from bisect import bisect_right
 from itertools import accumulate
 from typing import TYPE_CHECKING
 
+from rich.cells import cell_len
 from rich.segment import Segment
 from rich.style import Style
 from textual import events
@@ -223,9 +224,16 @@ class Transcript(ScrollView, can_focus=True):
         return strip.apply_offsets(0, line)
 
     def _highlight(self, strip: Strip, start: int, end: int) -> Strip:
-        end = strip.cell_length if end == -1 else min(end, strip.cell_length)
+        """Draw characters `start` to `end` (-1: the end) of `strip` selected, as far as it
+        has text (as `line_text`, what is copied). Offsets, as the screen reads them from the
+        strip, count characters; the strip is cut in cells."""
+        text = strip.text
+        shown = len(text.rstrip())
+        end = shown if end == -1 else min(end, shown)
         if end <= start:
             return strip
+        if strip.cell_length != len(text):  # wide characters: characters -> cells
+            start, end = cell_len(text[:start]), cell_len(text[:end])
         style = self.screen.get_component_rich_style("screen--selection")
         before, middle, after = strip.divide([start, end, strip.cell_length])
         selected = Strip(Segment.apply_style(list(middle), post_style=style), middle.cell_length)
@@ -234,22 +242,32 @@ class Transcript(ScrollView, can_focus=True):
     # --- text selection ------------------------------------------------------------------
 
     def get_selection(self, selection: Selection) -> tuple[str, str] | None:
-        """The selected text: only the lines in the selection are rendered to get it."""
-        from textual.geometry import Offset
-        from textual.selection import Selection as Sel
+        """The selected text: only the lines in the selection are rendered to get it.
 
+        (Not `Selection.extract`: it splits with `splitlines`, which drops a last blank
+        line and then cuts the line before it at the blank line's column.)
+        """
         total = self._offsets[-1]
         if not total:
             return None
-        first = selection.start.y if selection.start is not None else 0
-        last = selection.end.y if selection.end is not None else total - 1
-        first, last = max(0, first), min(total - 1, last)
+        start, end = selection
+        # Lines outside the transcript: from its first line, to the end of its last.
+        if start is not None and start.y < 0:
+            start = None
+        if end is not None and end.y >= total:
+            end = None
+        first = start.y if start is not None else 0
+        last = end.y if end is not None else total - 1
         if last < first:
             return None
-        text = "\n".join(self.line_text(y) for y in range(first, last + 1))
-        start = Offset(selection.start.x, 0) if selection.start is not None else None
-        end = Offset(selection.end.x, last - first) if selection.end is not None else None
-        return Sel(start, end).extract(text), "\n"
+        lines = [self.line_text(y) for y in range(first, last + 1)]
+        if end is not None:
+            lines[-1] = lines[-1][: end.x]
+        if start is not None:
+            lines[0] = lines[0][start.x :]
+        text = "\n".join(lines)
+        # To the end of the transcript: not the blank lines that end its last item.
+        return (text if end is not None else text.rstrip("\n")), "\n"
 
     def selection_updated(self, selection: Selection | None) -> None:
         self.refresh()
@@ -297,6 +315,8 @@ class Transcript(ScrollView, can_focus=True):
         return bisect_right(self._offsets, line) - 1
 
     def on_click(self, event: events.Click) -> None:
+        if self.text_selection is not None:
+            return  # the end of a drag that selected text, not a click on a card
         meta_line = event.y + int(self.scroll_y)
         index = self.item_at(meta_line)
         if index is not None and _collapsible(self.view.items[index]):
