@@ -467,7 +467,6 @@ def _mktemp(call: Call) -> Stream | None:
         else:
             folder = call.an.lookup("TMPDIR", call.scope)
     path = folder.rstrip("/") + "/tmp." + OPAQUE
-    call.an.temp_paths.add(call.loc(path).path)
     call.write(path, detail="temp")
     return Stream(path + "\n", "literal")
 
@@ -1944,14 +1943,7 @@ def _git_programs(sub: str, args: list[str]) -> list[str]:
 
 
 def _git_config(call: Call, assignment: str, how: str) -> None:
-    from cockpit.policy.shell import plain_pager
-
     key, _, value = assignment.partition("=")
-    low = key.strip().lower()
-    if low.startswith(("core.pager", "pager.", "core.editor", "sequence.editor")) and plain_pager(
-        value
-    ):
-        return  # git -c core.pager=cat
     if _GIT_EXEC_KEYS.match(key.strip()):
         call.fact(
             "exec",
@@ -2054,7 +2046,7 @@ def _python_module(call: Call, module: str, args: list[str]) -> Stream | None:
     call.words = words
     call.an.add(Fact("command", command=words))
     if module in ("pip", "pip3"):
-        return call.run(["pip", *args])
+        return None
     if module in _PY_TOOL_MODULES:
         call.fact("exec", detail="project", source="file", note=f"python -m {module}")
         return None

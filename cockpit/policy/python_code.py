@@ -514,15 +514,8 @@ class _Visitor(ast.NodeVisitor):
             return
         text = self.static(node.args[0])
         if text is None or UNKNOWN in text:
-            fetched = any(
-                isinstance(n, ast.Call) and (self.resolve(n.func) or "").startswith(_NETWORK)
-                for n in ast.walk(node.args[0])
-            )
             self.call.fact(
-                "exec",
-                detail="code",
-                source="network" if fetched else "unknown",
-                note=f"{name}() of code {'downloaded' if fetched else 'built'} at run time",
+                "exec", detail="code", source="unknown", note=f"{name}() of code built at run time"
             )
             return
         if self.nesting >= MAX_NESTING:

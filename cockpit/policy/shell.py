@@ -202,11 +202,6 @@ class Call:
         if loc.path.startswith(("/dev/tcp/", "/dev/udp/")):
             self.fact("network", detail="connect", note=display(loc.path))
             return
-        if any(loc.path == t or loc.path.startswith(t + "/") for t in self.an.temp_paths):
-            detail = "temp"  # inside a temporary file or folder this command made
-        if detail == "download" or detail.startswith("git clone"):
-            target = loc.path.rsplit("/", 1)[0] if loc.path.endswith("/" + OPAQUE) else loc.path
-            self.an.downloaded.add(target)
         self._path_fact("write", word, cwd, detail=detail, recursive=recursive)
 
     def delete(
@@ -279,9 +274,6 @@ class Analysis:
     nodes: int = 0
     in_pipe: int = 0
     in_background: int = 0
-    temp_paths: set[str] = field(default_factory=set)  # made by mktemp in this call
-    downloaded: set[str] = field(default_factory=set)  # files and folders fetched in this call
-    env_checked: set[tuple[str, str]] = field(default_factory=set)
     _seen: set[Fact] = field(default_factory=set)
 
     # ----------------------------------------------------------------- facts
@@ -709,7 +701,6 @@ class Analysis:
             folder = posixpath.dirname(posixpath.normpath(name))
             if folder not in SYSTEM_BIN_DIRS:
                 return self.run_script(name, words[1:], scope, stdin)
-        self._program_env(scope, tuple(words))
         handler = _handlers().get(prog)
         call = Call(self, prog, words[1:], scope, stdin)
         if handler is None and prog.startswith("mkfs."):
@@ -718,33 +709,6 @@ class Analysis:
         if handler is None or (call.args and all(a in _HELP_ARGS for a in call.args)):
             return None  # unknown, or only asked for its help or version
         return handler(call)
-
-    def _program_env(self, scope: Scope, words: tuple[str, ...]) -> None:
-        """Variables set by this command that make programs run other code (GIT_PAGER, ...)."""
-        for var, value in scope.env.items():
-            kind = _PROGRAM_VARS.get(var)
-            if kind is None or (var, value) in self.env_checked or plain_pager(value):
-                continue
-            self.env_checked.add((var, value))
-            note = f"{var}={display(value)[:60]}"
-            if kind == "native":
-                self.add(Fact("exec", detail="native", source="literal", command=words, note=note))
-            elif kind == "script":
-                self.add(
-                    Fact("exec", detail="git-config", source="literal", command=words, note=note)
-                )
-                self.run_script(
-                    value, [], scope.copy(), None
-                ) if value and UNKNOWN not in value else None
-            else:
-                self.add(
-                    Fact("exec", detail="git-config", source="literal", command=words, note=note)
-                )
-                if UNKNOWN not in value:
-                    inner = scope.copy()
-                    for name in _PROGRAM_VARS:
-                        inner.env.pop(name, None)
-                    self.script(value.lstrip("|"), inner)
 
     def call_function(
         self, name: str, args: list[str], scope: Scope, stdin: Stream | None
@@ -773,10 +737,6 @@ class Analysis:
         loc = self.locate(name, scope.cwd)
         call = Call(self, name, args, scope, stdin)
         vfile = self.vfiles.get(loc.path)
-        if vfile is None and any(
-            loc.path == d or loc.path.startswith(d + "/") for d in self.downloaded
-        ):
-            vfile = Stream(None, "network")
         if vfile is not None:
             if vfile.text is None:
                 call.fact(
@@ -1004,41 +964,11 @@ class Analysis:
             out = self.walk(child, inner, None) if child.type != "comment" else out
         if out is None:
             return UNKNOWN
-        if out.text is None and out.source == "file" and out.path:
-            text = self.read_file(out.path)  # "$(cat query.sql)"
-            if text is not None:
-                return text.rstrip("\n")
         if out.text is not None:
             return out.text.rstrip("\n")
         if out.opaque:
             return OPAQUE
         return UNKNOWN
-
-
-# Environment variables whose value is a command (or code) some program will run.
-_PROGRAM_VARS: dict[str, str] = {
-    **{v: "shell" for v in ("GIT_PAGER", "PAGER", "GIT_EDITOR", "EDITOR", "VISUAL",
-                            "GIT_SSH_COMMAND", "GIT_SEQUENCE_EDITOR", "GIT_EXTERNAL_DIFF",
-                            "GIT_ASKPASS", "SSH_ASKPASS", "LESSOPEN", "LESSCLOSE",
-                            "PROMPT_COMMAND", "MANPAGER", "SYSTEMD_PAGER", "PSQL_PAGER")},
-    **{v: "script" for v in ("BASH_ENV", "ENV", "GIT_SSH", "PYTHONSTARTUP")},
-    **{v: "native" for v in ("LD_PRELOAD", "LD_AUDIT", "LD_LIBRARY_PATH", "DYLD_INSERT_LIBRARIES")},
-}  # fmt: skip
-
-# fmt: off
-_PLAIN_PAGERS = frozenset({
-    "cat", "less", "more", "most", "bat", "batcat", "true", ":", "vim", "vi", "nano", "emacs",
-    "code", "delta", "diff-so-fancy", "tee", "head", "tail", "",
-})
-# fmt: on
-
-
-def plain_pager(value: str) -> bool:
-    """A pager or editor setting that runs nothing else (PAGER=cat, core.editor=vim)."""
-    if any(ch in value for ch in ";|&$`<>()\n") or UNKNOWN in value:
-        return False
-    words = value.split()
-    return not words or canonical(words[0]) in _PLAIN_PAGERS
 
 
 _HELP_ARGS = frozenset({"--version", "--help", "-V", "-version", "-help"})

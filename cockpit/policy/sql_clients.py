@@ -112,8 +112,6 @@ def sqlite3_cli(call: Call, args: list[str]) -> Stream | None:
     state = {"db": ":memory:", "where": "inside", "cwd": call.scope.cwd}
     if ops:
         db = ops[0]
-        if db.startswith("file:"):
-            db = db[5:].split("?", 1)[0]  # a URI filename
         if db in (":memory:", ""):
             state["db"], state["where"] = ":memory:", "inside"
         else:
