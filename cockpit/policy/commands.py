@@ -100,8 +100,11 @@ def _read_handler(call: Call) -> Stream | None:
     ):
         skip = 0
     listing = call.prog in _LISTERS
+    recursive = call.prog in ("rg", "ag", "ack") or opts.has(
+        "-r", "-R", "--recursive", "--dereference-recursive"
+    )
     for word in operands[skip:]:
-        call.read(word, detail="list" if listing else "")
+        call.read(word, detail="list" if listing else "", recursive=recursive)
     if call.prog in ("grep", "egrep", "fgrep", "rg", "ls", "du"):
         roots = tuple(call.loc(w).path for w in operands[skip:]) or (call.scope.cwd,)
         return Stream(None, "pipe", roots=roots)
@@ -258,6 +261,7 @@ def _split(call: Call) -> Stream | None:
 # ------------------------------------------------------------------- text producers
 @handles("echo")
 def _echo(call: Call) -> Stream | None:
+    _printed_secrets(call, call.an.word_refs)
     args = list(call.args)
     interpret = False
     newline = True
@@ -273,6 +277,7 @@ def _echo(call: Call) -> Stream | None:
 
 @handles("printf")
 def _printf(call: Call) -> Stream | None:
+    _printed_secrets(call, call.an.word_refs)
     args = list(call.args)
     var = None
     if len(args) >= 2 and args[0] == "-v":
@@ -287,6 +292,19 @@ def _printf(call: Call) -> Stream | None:
         call.scope.env[var] = text
         return None
     return _static(call, text)
+
+
+def _printed_secrets(call: Call, names: list[str]) -> None:
+    for name in dict.fromkeys(names):
+        call.fact("read", detail="secret-env", note=f"${name}")
+
+
+@handles("printenv")
+def _printenv(call: Call) -> Stream | None:
+    from cockpit.policy.shell import SECRET_NAME
+
+    _printed_secrets(call, [a for a in call.args if SECRET_NAME.search(a)])
+    return OPAQUE_OUT
 
 
 def _escapes(text: str) -> str:
@@ -453,7 +471,7 @@ def _dirname(call: Call) -> Stream | None:
 # fmt: off
 for _name in (
     "date", "nproc", "whoami", "id", "uname", "hostname", "seq", "expr", "uptime", "getconf",
-    "arch", "tty", "logname", "printenv", "locale", "groups", "users", "jobs",
+    "arch", "tty", "logname",  "locale", "groups", "users", "jobs",
 ):
     HANDLERS[_name] = lambda call: OPAQUE_OUT
 # fmt: on
@@ -522,7 +540,7 @@ def _copy_like(call: Call, move: bool) -> None:
         sources = ops
     recursive = move or opts.has("-r", "-R", "-a", "--recursive", "--archive")
     for word in sources:
-        call.read(word)
+        call.read(word, recursive=recursive)
         if move:
             call.write(word, detail="move-from")
     call.write(target, detail="move" if move else "copy", recursive=recursive)
@@ -856,7 +874,7 @@ def _tar(call: Call) -> Stream | None:
         if archive and archive != "-":
             call.write(archive, detail="archive")
         for word in opts.operands:
-            call.read(word, cwd=cwd)
+            call.read(word, cwd=cwd, recursive=True)
         return None if archive and archive != "-" else Stream(None, "pipe")
     if archive:
         call.read(archive)

@@ -103,7 +103,9 @@ def _combined(facts: list[Fact], policy: Policy) -> list[Fact]:
     secrets = [
         f
         for f in facts
-        if f.kind == "read" and f.detail != "list" and policy.classes(f.path) & {"secret", "ssh"}
+        if f.kind == "read"
+        and f.detail != "list"
+        and (f.detail == "secret-env" or policy.classes(f.path) & {"secret", "ssh"})
     ]
     network = [f for f in facts if f.kind == "network"]
     if secrets and network:

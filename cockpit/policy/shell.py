@@ -189,11 +189,13 @@ class Call:
         )
         return loc
 
-    def read(self, word: str, cwd: str | None = None, detail: str = "") -> Location | None:
+    def read(
+        self, word: str, cwd: str | None = None, detail: str = "", recursive: bool = False
+    ) -> Location | None:
         """A path read; detail "list" when only names and metadata are read (ls, stat, find)."""
         if word in ("", "-"):
             return None
-        return self._path_fact("read", word, cwd, detail)
+        return self._path_fact("read", word, cwd, detail, recursive=recursive)
 
     def write(
         self, word: str, detail: str = "", cwd: str | None = None, recursive: bool = False
@@ -285,6 +287,8 @@ class Analysis:
     temp_paths: set[str] = field(default_factory=set)  # made by mktemp in this call
     downloaded: set[str] = field(default_factory=set)  # files and folders fetched in this call
     env_checked: set[tuple[str, str]] = field(default_factory=set)
+    secret_refs: list[str] = field(default_factory=list)  # secret-named variables expanded
+    word_refs: list[str] = field(default_factory=list)  # ... in the command being dispatched
     _seen: set[Fact] = field(default_factory=set)
 
     # ----------------------------------------------------------------- facts
@@ -671,6 +675,7 @@ class Analysis:
         words: list[str] = []
         redirects: list[Node] = []
         has_name = False
+        refs_start = len(self.secret_refs)
         for i, child in enumerate(node.children):
             fname = node.field_name_for_child(i)
             t = child.type
@@ -693,7 +698,11 @@ class Analysis:
             if prefix_env:
                 inner = scope.copy()
                 inner.env.update(prefix_env)
-            return self.dispatch(words, inner, current)
+            self.word_refs = self.secret_refs[refs_start:]
+            try:
+                return self.dispatch(words, inner, current)
+            finally:
+                self.word_refs = []
 
         if redirects:
             return self._run_with_redirects(run_body, redirects, scope, stdin)
@@ -887,6 +896,8 @@ class Analysis:
             return scope.positional[i - 1] if 0 < i <= len(scope.positional) else ""
         if name in _OPAQUE_VARS:
             return OPAQUE
+        if SECRET_NAME.search(name):
+            self.secret_refs.append(name)
         return UNKNOWN
 
     # ------------------------------------------------------------- words
@@ -1053,6 +1064,11 @@ def plain_pager(value: str) -> bool:
     words = value.split()
     return not words or canonical(words[0]) in _PLAIN_PAGERS
 
+
+# Environment variables that hold secrets, by name.
+SECRET_NAME = re.compile(
+    r"(SECRET|TOKEN|PASSW(OR)?D|API_?KEY|ACCESS_?KEY|PRIVATE_?KEY|CREDENTIAL|_AUTH\b|^AUTH)"
+)
 
 _HELP_ARGS = frozenset({"--version", "--help", "-V", "-version", "-help"})
 
