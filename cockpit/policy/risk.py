@@ -8,10 +8,10 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from cockpit.events import RiskTier
 from cockpit.policy.facts import Fact, display
 from cockpit.policy.loader import load_policy
 from cockpit.policy.rules import TIER_ORDER, TIERS, Hit, Policy
+from cockpit.vocab import RiskTier
 
 __all__ = ["TIERS", "TIER_ORDER", "RiskAssessment", "RuleHit", "classify", "policy_version"]
 
