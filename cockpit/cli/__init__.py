@@ -20,6 +20,7 @@ COMMANDS: dict[str, str] = {
     "resume": "cockpit.cli.run:resume_command",
     "demo": "cockpit.cli.run:demo_command",
     "scripted": "cockpit.cli.run:scripted_group",
+    "policy": "cockpit.cli.policy:policy_group",
 }
 
 
