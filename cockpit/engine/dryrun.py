@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import contextlib
 import difflib
 import hashlib
@@ -10,10 +11,10 @@ import os
 import shutil
 import stat
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import Any, Literal
+from typing import Any, BinaryIO, Literal
 
 from cockpit.errors import CockpitError
 
@@ -55,6 +56,10 @@ class ApplyConflict(CockpitError):
         )
 
 
+class _RestoreIncomplete(CockpitError):
+    """Apply failed and some paths could not be put back; their backups are kept."""
+
+
 @dataclass(frozen=True)
 class _Entry:
     """What the manifest records for one path."""
@@ -69,14 +74,15 @@ class _Entry:
 Digest = Callable[[Path], tuple[str, int]]
 
 
-def _hash_file(path: Path) -> tuple[str, int]:
-    """sha256 and size of a file, read in chunks, never through a symlink."""
+def _pump(src: Path, out: BinaryIO | None = None) -> tuple[str, int]:
+    """sha256 and size of a file read in chunks (never through a symlink), copied to out."""
     h, size = hashlib.sha256(), 0
-    fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
-    with os.fdopen(fd, "rb") as f:
+    with os.fdopen(os.open(src, os.O_RDONLY | os.O_NOFOLLOW), "rb") as f:
         while chunk := f.read(CHUNK):
             h.update(chunk)
             size += len(chunk)
+            if out is not None:
+                out.write(chunk)
     return h.hexdigest(), size
 
 
@@ -91,7 +97,7 @@ def _entry_from_stat(path: Path, st: os.stat_result, digest: Digest) -> _Entry |
     return None  # sockets, fifos, devices: not part of a workspace copy
 
 
-def _scan(base: Path, digest: Digest = _hash_file) -> dict[str, _Entry]:
+def _scan(base: Path, digest: Digest = _pump) -> dict[str, _Entry]:
     """Every file, symlink and directory under base, by relative POSIX path."""
     found: dict[str, _Entry] = {}
 
@@ -121,7 +127,7 @@ def _entry_at(base: Path, rel: str) -> _Entry | None:
             if not stat.S_ISDIR(os.lstat(current).st_mode):
                 return None
         target = base / rel
-        return _entry_from_stat(target, os.lstat(target), _hash_file)
+        return _entry_from_stat(target, os.lstat(target), _pump)
     except FileNotFoundError:
         return None
 
@@ -220,20 +226,10 @@ def _is_binary(data: bytes, complete: bool) -> bool:
     if b"\0" in data[:SNIFF]:
         return True
     try:
-        data.decode("utf-8") if complete else _decode_head(data)
+        codecs.getincrementaldecoder("utf-8")().decode(data, final=complete)
     except UnicodeDecodeError:
         return True
     return False
-
-
-def _decode_head(data: bytes) -> None:
-    import codecs
-
-    codecs.getincrementaldecoder("utf-8")().decode(data, final=False)
-
-
-def _sides(before: _Entry | None, after: _Entry | None) -> Iterator[_Entry]:
-    yield from (e for e in (before, after) if e is not None)
 
 
 def _summary(entry: _Entry | None) -> str:
@@ -351,25 +347,17 @@ class WorkspaceCopy:
         """Copy a file's bytes into the blob store while hashing them."""
         blobs = self._root / "blobs"
         blobs.mkdir(exist_ok=True)
-        h, size = hashlib.sha256(), 0
         fd, tmp = tempfile.mkstemp(dir=blobs, prefix=".tmp-")
         try:
-            with (
-                os.fdopen(fd, "wb") as out,
-                os.fdopen(os.open(src, os.O_RDONLY | os.O_NOFOLLOW), "rb") as f,
-            ):
-                while chunk := f.read(CHUNK):
-                    h.update(chunk)
-                    size += len(chunk)
-                    out.write(chunk)
-            final = self._blob(h.hexdigest())
-            final.parent.mkdir(exist_ok=True)
-            os.replace(tmp, final)
+            with os.fdopen(fd, "wb") as out:
+                sha, size = _pump(src, out)
+            self._blob(sha).parent.mkdir(exist_ok=True)
+            os.replace(tmp, self._blob(sha))
         except BaseException:
             with contextlib.suppress(OSError):
                 os.unlink(tmp)
             raise
-        return h.hexdigest(), size
+        return sha, size
 
     def _rebaseline(self, entries: dict[str, _Entry]) -> None:
         """Write the manifest for entries and drop blobs nothing refers to any more."""
@@ -432,7 +420,7 @@ class WorkspaceCopy:
             )
         if before == after:
             return ""
-        if any(e.type != "file" for e in _sides(before, after)):
+        if any(e.type != "file" for e in (before, after) if e):
             return f"{rel}: {_summary(before)} → {_summary(after)}\n"
         head = ""
         if before and after and before.mode != after.mode:
@@ -471,13 +459,15 @@ class WorkspaceCopy:
                 f"Cannot create a staging folder in {self.workspace} ({exc}); "
                 "nothing was applied — make the workspace writable."
             ) from exc
-        keep_staging = False
         try:
             new, old, applied = self._stage(changes, baseline, current, staging)
-            keep_staging = not self._swap_in(changes, baseline, current, new, old, staging)
-        finally:
-            if not keep_staging:
-                _force_rmtree(staging)
+            self._swap_in(changes, baseline, current, new, old, staging)
+        except _RestoreIncomplete:
+            raise  # the backups stay in staging
+        except BaseException:
+            _force_rmtree(staging)
+            raise
+        _force_rmtree(staging)
         self._rebaseline(applied)
         return changes
 
@@ -527,7 +517,7 @@ class WorkspaceCopy:
         new: dict[str, Path],
         old: dict[str, Path],
         staging: Path,
-    ) -> bool:
+    ) -> None:
         """Move the staged changes in; on failure undo them and raise CockpitError."""
 
         def is_dir(entry: _Entry | None) -> bool:
@@ -567,16 +557,15 @@ class WorkspaceCopy:
             failed = self._undo(journal, old)
             reason = exc.strerror or str(exc)
             if failed:
-                raise CockpitError(
-                    f"Applying the dry-run failed at {rel} ({reason}) and {len(failed)} paths "
-                    f"could not be restored ({', '.join(failed[:3])}); their backups are kept "
+                raise _RestoreIncomplete(
+                    f"Applying the dry-run failed at {rel} ({reason}) and some paths "
+                    f"could not be restored ({', '.join(sorted(failed))}); their backups are kept "
                     f"in {staging} and the copy is kept."
                 ) from exc
             raise CockpitError(
                 f"Applying the dry-run failed at {rel} ({reason}); the workspace "
                 "was restored unchanged, the copy is kept."
             ) from exc
-        return True
 
     def _undo(self, journal: list[tuple[str, str, int]], old: dict[str, Path]) -> list[str]:
         """Reverse the journal; the paths that could not be put back."""

@@ -304,3 +304,39 @@ def test_remove_deletes_root(copy: WorkspaceCopy) -> None:
     copy.remove()
     assert not copy.root.exists()
     assert (copy.workspace / "README.md").exists()
+
+
+def test_incomplete_restore_keeps_backups(
+    copy: WorkspaceCopy, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    edit_copy(copy)
+    real_replace = os.replace
+    readme, link = copy.workspace / "README.md", copy.workspace / "link"
+
+    def broken_replace(src: str | Path, dst: str | Path) -> None:
+        if Path(dst) == link or (Path(dst) == readme and "old-" in Path(src).name):
+            raise OSError(5, "Input/output error")
+        real_replace(src, dst)
+
+    monkeypatch.setattr(dryrun.os, "replace", broken_replace)
+    with pytest.raises(CockpitError, match=r"could not be restored \(README\.md\)"):
+        copy.apply()
+    kept = [p for p in copy.workspace.iterdir() if p.name.startswith(".cockpit-apply-")]
+    assert len(kept) == 1
+    assert b"hello\nworld\n" in [p.read_bytes() for p in kept[0].iterdir() if p.is_file()]
+
+
+def test_apply_directory_modes(copy: WorkspaceCopy) -> None:
+    (copy.path / "src" / "extra.py").write_text("y = 2\n")
+    (copy.path / "src").chmod(0o555)
+    (copy.path / "locked").mkdir(mode=0o700)
+    (copy.path / "locked" / "f.txt").write_text("f\n")
+    (copy.path / "locked").chmod(0o500)
+    assert {c.path for c in copy.changes()} == {"src", "src/extra.py", "locked", "locked/f.txt"}
+    copy.apply()
+    assert snapshot(copy.workspace) == snapshot(copy.path)
+    assert stat.S_IMODE(os.lstat(copy.workspace / "locked").st_mode) == 0o500
+    for folder in (copy.path / "src", copy.path / "locked"):
+        folder.chmod(0o755)
+    for folder in (copy.workspace / "src", copy.workspace / "locked"):
+        folder.chmod(0o755)
