@@ -42,6 +42,8 @@ class Settings(BaseSettings):
     max_tokens: int = 8192
     # Scripted-model pacing multiplier: 1.0 = scenario pacing, 0 = as fast as possible.
     speed: float = Field(default=1.0, ge=0, le=100, allow_inf_nan=False)
+    # Seconds an approval request waits in the cockpit before it is denied; 0 = wait forever.
+    approval_timeout: float = Field(default=0, ge=0, allow_inf_nan=False)
 
     @classmethod
     def settings_customise_sources(

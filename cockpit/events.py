@@ -7,12 +7,10 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
-from cockpit.vocab import ApprovalMode, EndStatus, RiskTier, SessionStatus
+from cockpit.policy.grants import Grant
+from cockpit.vocab import DENIED_PREFIX, ApprovalMode, EndStatus, RiskTier, SessionStatus
 
-__all__ = ["ApprovalMode", "EndStatus", "RiskTier", "SessionStatus"]
-
-# A denied tool call's result (is_error) starts with this; the scripted model branches on it.
-DENIED_PREFIX = "Permission denied"
+__all__ = ["DENIED_PREFIX", "ApprovalMode", "EndStatus", "RiskTier", "SessionStatus"]
 
 
 class Usage(BaseModel):
@@ -131,17 +129,58 @@ class ApprovalRequested(EventBase):
     input: dict[str, Any] = Field(default_factory=dict)
     summary: str = ""
     reasons: list[str] = Field(default_factory=list)
+    rules: list[str] = Field(default_factory=list)
+    # When an unanswered request is denied (epoch seconds), if the session has a timeout.
+    deadline: float | None = None
 
 
 class ApprovalDecided(EventBase):
+    """Who let a call run (or stopped it): the user, a grant, the policy's rules, a timeout.
+
+    A user's "allow for this session" carries the grant it creates (scope session = the exact
+    call, pattern = a pattern); a call a grant allowed carries that grant (by = "grant").
+    """
+
     kind: Literal["approval_decided"] = "approval_decided"
     tool_use_id: str
     request_id: str = ""
     decision: Literal["allow", "deny"]
-    by: Literal["user", "policy", "timeout", "headless", "watchdog"] = "policy"
+    by: Literal["user", "grant", "policy", "timeout", "headless", "watchdog"] = "policy"
     how: str = ""
     scope: Literal["once", "session", "pattern"] = "once"
     message: str = ""
+    rule_ids: list[str] = Field(default_factory=list)
+    grant: Grant | None = None
+    # The user's edit of the call: what actually ran instead of what the model proposed.
+    edited_input: dict[str, Any] | None = None
+    edited_tier: RiskTier | None = None
+
+
+class ModeChanged(EventBase):
+    """The session's approval mode switched (ask, auto, plan, dry-run)."""
+
+    kind: Literal["mode_changed"] = "mode_changed"
+    mode: ApprovalMode
+    previous: ApprovalMode
+    by: Literal["user", "watchdog", "policy"] = "user"
+    reason: str = ""
+
+
+class DryRunSettled(EventBase):
+    """The dry-run copy's changes were applied to the real workspace, or thrown away."""
+
+    kind: Literal["dry_run_settled"] = "dry_run_settled"
+    action: Literal["apply", "discard"]
+    added: list[str] = Field(default_factory=list)
+    modified: list[str] = Field(default_factory=list)
+    removed: list[str] = Field(default_factory=list)
+    by: Literal["user", "watchdog", "policy"] = "user"
+
+
+class GrantRevoked(EventBase):
+    kind: Literal["grant_revoked"] = "grant_revoked"
+    grant_id: str
+    by: Literal["user", "watchdog", "policy"] = "user"
 
 
 class ToolStarted(EventBase):
@@ -283,6 +322,9 @@ Event = Annotated[
     | RiskAssessed
     | ApprovalRequested
     | ApprovalDecided
+    | ModeChanged
+    | GrantRevoked
+    | DryRunSettled
     | ToolStarted
     | ToolOutput
     | ToolFinished

@@ -104,7 +104,10 @@ def _exit(status: str) -> None:
 @click.option(
     "--mode", type=click.Choice(CLI_MODES), default="ask", show_default=True, help="Approval mode."
 )
-@click.option("--yes", is_flag=True, help="Allow every action without asking (mode yes).")
+@click.option("--yes", is_flag=True, help="Allow actions up to HIGH risk without asking.")
+@click.option(
+    "--yes-critical", is_flag=True, help="With --yes: allow CRITICAL actions too (rm -rf, DROP...)."
+)
 @click.option(
     "--speed", type=SPEED, help="Scripted pacing factor (1 = scenario pace, 0 = instant)."
 )
@@ -124,6 +127,7 @@ def run_command(
     sessions_dir: Path | None,
     mode: str,
     yes: bool,
+    yes_critical: bool,
     speed: float | None,
     max_cost: float | None,
     headless: bool,
@@ -151,10 +155,11 @@ def run_command(
             workspace=workspace,
             session_file=session_file,
             sessions_dir=folder,
-            mode="yes" if yes else mode,
+            mode="yes" if yes or yes_critical else mode,
             interactive=False,
             speed=settings.speed if speed is None else speed,
             max_cost_usd=max_cost,
+            yes_critical=yes_critical,
         )
         click.echo(f"session   {session.store.path}")
         click.echo(f"workspace {session.workspace}")
@@ -165,12 +170,18 @@ def run_command(
 
 @click.command("resume")
 @click.argument("file", type=click.Path(path_type=Path))
-@click.option("--yes", is_flag=True, help="Allow every action without asking.")
+@click.option("--yes", is_flag=True, help="Allow actions up to HIGH risk without asking.")
+@click.option("--yes-critical", is_flag=True, help="With --yes: allow CRITICAL actions too.")
 @click.option("--speed", type=SPEED, help="Scripted pacing factor.")
 @click.option("--quiet", "-q", is_flag=True, help="Print only tool calls and the outcome.")
 @click.option("--message", "-m", help="A message to the agent before it continues.")
 def resume_command(
-    file: Path, yes: bool, speed: float | None, quiet: bool, message: str | None
+    file: Path,
+    yes: bool,
+    yes_critical: bool,
+    speed: float | None,
+    quiet: bool,
+    message: str | None,
 ) -> None:
     """Continue a saved session headless from where its events stop."""
     settings = load_settings()
@@ -202,8 +213,9 @@ def resume_command(
             await store.close()
             raise
         options: dict[str, Any] = {"interactive": False}
-        if yes:
+        if yes or yes_critical:
             options["mode"] = "yes"
+            options["yes_critical"] = yes_critical
         try:
             session = await AgentSession.from_file(store, backend, **options)
         except BaseException:

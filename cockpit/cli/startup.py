@@ -83,6 +83,8 @@ async def start_session(
     speed: float,
     server: ScriptedServer | None = None,
     max_cost_usd: float | None = None,
+    yes_critical: bool = False,
+    approval_timeout_s: float | None = None,
 ) -> tuple[AgentSession, Backend]:
     """Create the session file, the backend and the workspace; return the new session."""
     from cockpit.engine.client import open_backend
@@ -114,6 +116,8 @@ async def start_session(
         mode=mode,
         interactive=interactive,
         max_cost_usd=max_cost_usd,
+        yes_critical=yes_critical,
+        approval_timeout_s=approval_timeout_s,
         retry_base_s=1.0 if backend.kind == "anthropic" else min(1.0, speed) * 0.5,
     )
     return session, backend

@@ -29,8 +29,9 @@ class SessionLauncher:
         from cockpit.cli.startup import ensure_sessions_dir, load_settings, start_session
         from cockpit.engine.client import start_scripted_server
 
+        settings = load_settings()
         if self._speed is None:
-            self._speed = load_settings().speed
+            self._speed = settings.speed
         self._sessions_dir = ensure_sessions_dir(self._sessions_dir)
         scenario = request.scenario or None
         if scenario is not None and self.server is None:
@@ -46,6 +47,7 @@ class SessionLauncher:
             interactive=True,
             speed=self._speed,
             server=self.server,
+            approval_timeout_s=settings.approval_timeout or None,
         )
         self.sessions.append((session, backend))
         session.start()

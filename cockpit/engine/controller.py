@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Literal, Protocol
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
-from cockpit.events import Event, SessionStatus
+from cockpit.events import ApprovalMode, Event, SessionStatus
+
+if TYPE_CHECKING:
+    from cockpit.engine.dryrun import Change
+    from cockpit.policy.gate import GrantRequest
 
 Listener = Callable[[Event], None]
 
@@ -31,9 +35,42 @@ class SessionControl(Protocol):
         """Call `listener` for each new event (on the event loop); returns an unsubscribe."""
         ...
 
-    def approve(self, request_id: str, scope: Literal["once", "session"] = "once") -> None: ...
+    @property
+    def approval_mode(self) -> ApprovalMode: ...
+
+    def approve(
+        self,
+        request_id: str,
+        grant: GrantRequest | None = None,
+        edited_input: dict[str, Any] | None = None,
+    ) -> None:
+        """Allow a waiting call: once, with a grant for calls like it, or as the user edited it."""
+        ...
 
     def deny(self, request_id: str, message: str = "") -> None: ...
+
+    def set_mode(
+        self, mode: ApprovalMode, by: Literal["user", "watchdog", "policy"] = "user"
+    ) -> None: ...
+
+    def grants(self) -> list[str]:
+        """The live session grants, as the user reads them."""
+        ...
+
+    def revoke_grants(self, by: Literal["user", "watchdog", "policy"] = "user") -> int: ...
+
+    @property
+    def in_dry_run(self) -> bool: ...
+
+    def dry_run_changes(self) -> list[Change]: ...
+
+    def dry_run_diff(self, path: str) -> str: ...
+
+    def apply_dry_run(self) -> list[Change]:
+        """All or nothing; raises CockpitError (ApplyConflict) and changes nothing on failure."""
+        ...
+
+    def discard_dry_run(self) -> list[Change]: ...
 
     def pause(self) -> None: ...
 

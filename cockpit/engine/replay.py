@@ -6,12 +6,14 @@ import asyncio
 import contextlib
 import time
 from collections.abc import Callable, Sequence
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from cockpit.events import (
     ApprovalDecided,
+    ApprovalMode,
     ApprovalRequested,
     Event,
+    ModeChanged,
     Paused,
     Resumed,
     SessionEnded,
@@ -20,6 +22,10 @@ from cockpit.events import (
     Steered,
     ToolFinished,
 )
+
+if TYPE_CHECKING:
+    from cockpit.engine.dryrun import Change
+    from cockpit.policy.gate import GrantRequest
 
 Listener = Callable[[Event], None]
 _TOOL_RUN_KINDS = frozenset({"tool_started", "tool_output", "tool_finished"})
@@ -59,6 +65,7 @@ class ReplayControl:
         self._decided: set[str] = set()
         self._paused = False
         self._stopped = False
+        self._mode: ApprovalMode = started.mode if started is not None else "ask"
         self._task: asyncio.Task[None] | None = None
         self._wake = asyncio.Event()
         self._last_ts: float | None = None
@@ -93,13 +100,61 @@ class ReplayControl:
 
         return unsubscribe
 
-    def approve(self, request_id: str, scope: Literal["once", "session"] = "once") -> None:
-        self.commands.append(("approve", request_id, scope))
+    def approve(
+        self,
+        request_id: str,
+        grant: GrantRequest | None = None,
+        edited_input: dict[str, Any] | None = None,
+    ) -> None:
+        scope: Literal["once", "session", "pattern"] = "once"
+        if grant is not None:
+            scope = "session" if grant.exact else "pattern"
+        self.commands.append(("approve", request_id, grant.pattern if grant else "once"))
         self._decide(request_id, "allow", scope=scope)
+
+    @property
+    def approval_mode(self) -> ApprovalMode:
+        return self._mode
+
+    def set_mode(
+        self, mode: ApprovalMode, by: Literal["user", "watchdog", "policy"] = "user"
+    ) -> None:
+        self.commands.append(("mode", mode))
+        if mode == self._mode:
+            return
+        previous, self._mode = self._mode, mode
+        self._emit(
+            ModeChanged(
+                session_id=self.session_id, mode=mode, previous=previous, by=by, ts=self._now()
+            )
+        )
 
     def deny(self, request_id: str, message: str = "") -> None:
         self.commands.append(("deny", request_id, message))
         self._decide(request_id, "deny", message=message)
+
+    # A recording has no live grants and no workspace copy of its own.
+    def grants(self) -> list[str]:
+        return []
+
+    def revoke_grants(self, by: Literal["user", "watchdog", "policy"] = "user") -> int:
+        return 0
+
+    @property
+    def in_dry_run(self) -> bool:
+        return False
+
+    def dry_run_changes(self) -> list[Change]:
+        return []
+
+    def dry_run_diff(self, path: str) -> str:
+        return ""
+
+    def apply_dry_run(self) -> list[Change]:
+        return []
+
+    def discard_dry_run(self) -> list[Change]:
+        return []
 
     def pause(self) -> None:
         self.commands.append(("pause",))
@@ -191,7 +246,7 @@ class ReplayControl:
         request_id: str,
         decision: Literal["allow", "deny"],
         *,
-        scope: Literal["once", "session"] = "once",
+        scope: Literal["once", "session", "pattern"] = "once",
         message: str = "",
     ) -> None:
         pending = self._pending

@@ -27,9 +27,12 @@ from cockpit.events import (
     ApprovalMode,
     ApprovalRequested,
     ContextEdited,
+    DryRunSettled,
     Event,
     EventBase,
+    GrantRevoked,
     HealthSample,
+    ModeChanged,
     ModelRequest,
     ModelResponse,
     Paused,
@@ -52,12 +55,13 @@ from cockpit.events import (
 )
 from cockpit.health.monitor import HealthMonitor
 from cockpit.health.watchdog import Watchdog, WatchdogRule, default_rules
-from cockpit.policy.gate import ApprovalGate, Decision
-from cockpit.policy.risk import classify, policy_version
+from cockpit.policy.gate import ApprovalGate, GrantRequest
+from cockpit.policy.risk import RiskAssessment, classify, policy_version
 from cockpit.vocab import END_STATUSES, EndStatus
 
 if TYPE_CHECKING:
     from cockpit.engine.client import Backend
+    from cockpit.engine.dryrun import Change, WorkspaceCopy
     from cockpit.store.session_file import SessionStore
 
 logger = logging.getLogger(__name__)
@@ -79,6 +83,18 @@ outside the workspace) need the engineer's approval and may be denied: when a to
 "Permission denied", do not retry the same action; find a safer way or explain what you need. \
 Use the memory tool (/memories) to keep notes that must survive a long session. \
 Be concise: say what you are about to do and why, then do it."""
+
+
+PLAN_NOTE = (
+    "[Cockpit] The engineer switched this session to plan mode: nothing that changes files, "
+    "data or systems will run. Investigate with read-only actions and describe the changes "
+    "you would make, step by step, instead of making them."
+)
+PLAN_OVER_NOTE = (
+    "[Cockpit] Plan mode is over: you may make changes again (high-impact ones still need "
+    "the engineer's approval)."
+)
+EDITED_NOTE = "[The engineer edited this call before it ran; what ran was: "
 
 
 class SessionFailed(Exception):
@@ -107,6 +123,7 @@ class AgentSession:
         tools: ToolRegistry | None = None,
         bash_timeout_s: float = 120.0,
         approval_timeout_s: float | None = None,
+        yes_critical: bool = False,
         thinking_budget: int = 2048,
         max_cost_usd: float | None = None,
         watchdog_rules: list[WatchdogRule] | None = None,
@@ -123,7 +140,12 @@ class AgentSession:
         self.max_attempts = max_attempts
         self.context_policy = context_policy or ContextPolicy()
         self.tools = tools or ToolRegistry()
-        self.gate = ApprovalGate(mode=mode, interactive=interactive, timeout_s=approval_timeout_s)
+        self.gate = ApprovalGate(
+            mode=mode,
+            interactive=interactive,
+            timeout_s=approval_timeout_s,
+            yes_critical=yes_critical,
+        )
         self.tool_context = ToolContext(
             workspace=self.workspace, memory=store.memory, bash_timeout_s=bash_timeout_s
         )
@@ -135,12 +157,13 @@ class AgentSession:
         self._running = asyncio.Event()
         self._running.set()
         self._steers: list[str] = []
+        self._notes: list[str] = []  # system notes for the agent (a mode switch), sent next turn
         self._task: asyncio.Task[EndStatus] | None = None
         self._continue_assistant = False
         self._prompt_version = _prompt_version(
             self.system_prompt, self.tools.definitions(), backend.model
         )
-        self._policy_version = policy_version()
+        self._policy_version = _policy_version_of(self.workspace)
         self.end_reason = ""
         self.interactive = interactive
         self.max_cost_usd = max_cost_usd
@@ -149,6 +172,9 @@ class AgentSession:
             watchdog_rules if watchdog_rules is not None else default_rules(max_cost_usd)
         )
         self._sampled_turn = 0
+        self._copy: WorkspaceCopy | None = None
+        if mode == "dry-run":
+            self._enter_dry_run()
 
     # ----------------------------------------------------------------- creation
     @classmethod
@@ -203,6 +229,7 @@ class AgentSession:
             raise CockpitError(f"{store.path} has no session_started event; it cannot be resumed.")
         store.rebuild_summary(events)
         started = events[0]
+        explicit_mode = options.get("mode")
         options.setdefault("mode", started.mode)
         options.setdefault("max_cost_usd", started.max_cost_usd)
         session = cls(store, backend, Path(started.workspace), goal=started.goal, **options)
@@ -210,6 +237,15 @@ class AgentSession:
         session._conv = Conversation.from_events(events)
         for event in events:
             session.health.fold(event)
+            session._fold_approvals(event)
+        # `resume --yes` and the like win over the recorded mode; a dry-run copy is reopened,
+        # or left (refused while it holds changes not applied or discarded).
+        final = explicit_mode or session.gate.mode
+        session.gate.mode = session.mode = final
+        if final == "dry-run" and session._copy is None:
+            session._enter_dry_run()
+        elif final != "dry-run" and session._copy is not None:
+            session._leave_dry_run()
             if isinstance(event, HealthSample):
                 session._sampled_turn = max(session._sampled_turn, event.turn)
         last = session._last_model_response()
@@ -251,12 +287,127 @@ class AgentSession:
 
         return unsubscribe
 
-    def approve(self, request_id: str, scope: Literal["once", "session"] = "once") -> None:
-        self.gate.resolve(request_id, Decision(True, "user", "key", scope=scope))
+    def approve(
+        self,
+        request_id: str,
+        grant: GrantRequest | None = None,
+        edited_input: dict[str, Any] | None = None,
+    ) -> None:
+        self.gate.allow(request_id, grant, edited_input)
 
     def deny(self, request_id: str, message: str = "") -> None:
-        text = f"{DENIED_PREFIX} by the user" + (f": {message}" if message else ".")
-        self.gate.resolve(request_id, Decision(False, "user", "key", message=text))
+        self.gate.deny(request_id, message)
+
+    @property
+    def approval_mode(self) -> ApprovalMode:
+        return self.gate.mode
+
+    def set_mode(
+        self, mode: ApprovalMode, by: Literal["user", "watchdog", "policy"] = "user"
+    ) -> None:
+        """Switch the approval mode now; the switch is an event and the agent is told of plan."""
+        previous = self.gate.mode
+        if mode == previous:
+            return
+        if mode == "dry-run":
+            self._enter_dry_run()
+        elif previous == "dry-run":
+            self._leave_dry_run()
+        self.gate.mode = mode
+        self.mode = mode
+        self._emit(ModeChanged(mode=mode, previous=previous, by=by))
+        if mode == "plan":
+            self._notes.append(PLAN_NOTE)
+        elif previous == "plan":
+            self._notes.append(PLAN_OVER_NOTE)
+
+    # ----------------------------------------------------------------- dry-run
+    @property
+    def dry_run_root(self) -> Path:
+        """Where this session's workspace copy lives: beside its session file."""
+        return self.store.path.with_name(self.store.path.name + ".dry-run")
+
+    @property
+    def in_dry_run(self) -> bool:
+        return self._copy is not None
+
+    def dry_run_changes(self) -> list[Change]:
+        """What applying the dry-run would change in the real workspace (files and folders)."""
+        return self._copy.changes() if self._copy is not None else []
+
+    def dry_run_diff(self, path: str) -> str:
+        return self._copy.diff(path) if self._copy is not None else ""
+
+    def apply_dry_run(self) -> list[Change]:
+        """Write the copy's changes into the real workspace, all or nothing (CockpitError)."""
+        if self._copy is None:
+            return []
+        changes = self._copy.apply()
+        self._settled("apply", changes)
+        return changes
+
+    def discard_dry_run(self) -> list[Change]:
+        """Throw the copy's changes away; the copy starts again from the real workspace."""
+        if self._copy is None:
+            return []
+        changes = self._copy.changes()
+        self._copy.discard()
+        self._settled("discard", changes)
+        return changes
+
+    def _settled(self, action: Literal["apply", "discard"], changes: list[Change]) -> None:
+        files = [c for c in changes if c.type != "dir"]
+        self._emit(
+            DryRunSettled(
+                action=action,
+                added=[c.path for c in files if c.kind == "added"],
+                modified=[c.path for c in files if c.kind == "modified"],
+                removed=[c.path for c in files if c.kind == "removed"],
+            )
+        )
+
+    def _enter_dry_run(self) -> None:
+        """Work on a copy of the workspace from now on (the one made earlier, if any)."""
+        from cockpit.engine.dryrun import WorkspaceCopy
+
+        root = self.dry_run_root
+        if (root / "manifest.json").exists():
+            self._copy = WorkspaceCopy.open(self.workspace, root)
+        else:
+            if root.exists():
+                import shutil
+
+                shutil.rmtree(root)  # a copy whose manifest was never written: unusable
+            self._copy = WorkspaceCopy.create(self.workspace, root)
+        self.tool_context = dataclasses.replace(self.tool_context, workspace=self._copy.path)
+
+    def _leave_dry_run(self) -> None:
+        """Back to the real workspace; refused while the copy holds changes not settled."""
+        from cockpit.errors import CockpitError
+
+        if self._copy is None:
+            return
+        pending = [c for c in self._copy.changes() if c.type != "dir"]
+        if pending:
+            raise CockpitError(
+                f"The dry-run copy holds {len(pending)} change(s); apply or discard them "
+                "before leaving dry-run mode."
+            )
+        self._copy.remove()
+        self._copy = None
+        self.tool_context = dataclasses.replace(self.tool_context, workspace=self.workspace)
+
+    def grants(self) -> list[str]:
+        """The live grants of this session, as the user reads them."""
+        return [g.describe() for g in self.gate.grants.active()]
+
+    def revoke_grants(self, by: Literal["user", "watchdog", "policy"] = "user") -> int:
+        """Withdraw every grant of this session; returns how many there were."""
+        live = self.gate.grants.active()
+        for grant in live:
+            self.gate.grants.revoke(grant.id)
+            self._emit(GrantRevoked(grant_id=grant.id, by=by))
+        return len(live)
 
     def pause(
         self,
@@ -404,6 +555,8 @@ class AgentSession:
         return None
 
     def _drain_steers(self) -> None:
+        while self._notes:
+            self._emit(UserMessage(text=self._notes.pop(0), source="system"))
         while self._steers:
             text = self._steers.pop(0)
             self._emit(Steered(text=text))
@@ -520,7 +673,7 @@ class AgentSession:
     async def _run_tool(self, block: dict[str, Any], turn: int) -> None:
         tool_use_id, name = block["id"], block["name"]
         tool_input: dict[str, Any] = block.get("input") or {}
-        assessment = classify(name, tool_input, self.workspace)
+        assessment = self._classify(name, tool_input)
         self._emit(
             RiskAssessed(
                 tool_use_id=tool_use_id,
@@ -535,6 +688,7 @@ class AgentSession:
         if decision is None:
             request_id = f"apr_{uuid.uuid4().hex[:12]}"
             tool = self.tools.get(name)
+            timeout = self.gate.timeout_s
             self._emit(
                 ApprovalRequested(
                     tool_use_id=tool_use_id,
@@ -544,12 +698,16 @@ class AgentSession:
                     input=tool_input,
                     summary=_argument_summary(tool.summary(tool_input), name) if tool else "",
                     reasons=assessment.reasons,
+                    rules=assessment.rules,
+                    deadline=None if timeout is None else time.time() + timeout,
                 )
             )
             self._set_status("waiting")
-            decision = await self.gate.wait(request_id, name, tool_input)
+            decision = await self.gate.wait(request_id, name, tool_input, assessment.tier)
             if not self.gate.pending:
                 self._set_status("running" if self._running.is_set() else "paused")
+        edited = decision.edited_input
+        edited_tier = self._classify(name, edited).tier if edited is not None else None
         self._emit(
             ApprovalDecided(
                 tool_use_id=tool_use_id,
@@ -559,6 +717,10 @@ class AgentSession:
                 how=decision.how,
                 scope=decision.scope,
                 message=decision.message,
+                rule_ids=list(decision.rule_ids or assessment.rules),
+                grant=decision.grant,
+                edited_input=edited,
+                edited_tier=edited_tier,
             )
         )
         if not decision.allow:
@@ -571,6 +733,8 @@ class AgentSession:
                 )
             )
             return
+        if edited is not None:
+            tool_input = edited
         await self._running.wait()
         self._emit(ToolStarted(tool_use_id=tool_use_id, name=name))
         # Write ahead: the call, its risk, the decision and its start are on disk before the
@@ -587,17 +751,41 @@ class AgentSession:
             result = await self.tools.run(name, tool_input, ctx)
         finally:
             output.flush()
+        content = result.content
+        if edited is not None:
+            content = f"{EDITED_NOTE}{_edit_summary(name, edited)}]\n\n{content}"
         self._emit(
             ToolFinished(
                 tool_use_id=tool_use_id,
                 name=name,
-                content=result.content,
+                content=content,
                 is_error=result.is_error,
                 exit_code=result.exit_code,
                 output_elided=result.output_elided,
                 duration_ms=(time.monotonic() - started) * 1000,
             )
         )
+
+    def _classify(self, name: str, tool_input: dict[str, Any]) -> RiskAssessment:
+        """The call's risk; a policy file broken mid-session makes every call HIGH (ask)."""
+        from cockpit.errors import CockpitError
+
+        try:
+            return classify(name, tool_input, self.tool_context.workspace)
+        except CockpitError as exc:
+            return RiskAssessment("high", [f"the policy cannot be read: {exc}"], ["policy-error"])
+
+    def _fold_approvals(self, event: Event) -> None:
+        """Rebuild the gate's mode and grants from a recorded event (resume)."""
+        if isinstance(event, ModeChanged):
+            self.gate.mode = self.mode = event.mode
+        elif isinstance(event, ApprovalDecided) and event.grant is not None:
+            if event.by == "user" and event.decision == "allow":
+                self.gate.grants.add(event.grant)
+            elif event.by == "grant":
+                self.gate.grants.spend(event.grant.id)
+        elif isinstance(event, GrantRevoked):
+            self.gate.grants.revoke(event.grant_id)
 
     # ----------------------------------------------------------------- context
     def _maybe_clear_context(self, usage: Usage) -> None:
@@ -729,6 +917,23 @@ def _describe_error(exc: Exception) -> tuple[str, int | None, str, bool]:
     ):
         return "connection_error", None, f"{type(exc).__name__}: {exc}", True
     return type(exc).__name__, None, str(exc), False
+
+
+def _policy_version_of(workspace: Path) -> str:
+    """The policy version for `workspace`; a broken policy file is recorded as such."""
+    from cockpit.errors import CockpitError
+
+    try:
+        return policy_version(workspace)
+    except CockpitError:
+        return "unreadable"
+
+
+def _edit_summary(name: str, tool_input: dict[str, Any]) -> str:
+    command = tool_input.get("command")
+    if name == "bash" and isinstance(command, str):
+        return command
+    return json.dumps(tool_input, ensure_ascii=False)[:2000]
 
 
 def _argument_summary(summary: str, name: str) -> str:

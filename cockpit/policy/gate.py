@@ -3,41 +3,57 @@
 from __future__ import annotations
 
 import asyncio
-import json
+import time
+import uuid
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from cockpit.events import DENIED_PREFIX, ApprovalMode
+from cockpit.policy.grants import Grant, GrantBook
 from cockpit.policy.risk import TIER_ORDER, RiskAssessment
+from cockpit.vocab import DENIED_PREFIX as DENIED
+from cockpit.vocab import ApprovalMode, RiskTier
 
 Verdict = Literal["allow", "ask", "deny"]
-Scope = Literal["once", "session"]
+Scope = Literal["once", "session", "pattern"]
+DecidedBy = Literal["user", "grant", "policy", "timeout", "headless", "watchdog"]
 
 
 @dataclass(frozen=True)
 class Decision:
+    """Who decided about one call, how, and with which scope (the audit's answer)."""
+
     allow: bool
-    by: Literal["user", "policy", "timeout", "headless", "watchdog"]
+    by: DecidedBy
     how: str
     scope: Scope = "once"
     message: str = ""
+    rule_ids: tuple[str, ...] = ()
+    grant: Grant | None = None  # the grant that allowed it, or the one this decision made
+    edited_input: dict[str, Any] | None = None  # the user's edit of the call, run instead
 
 
-def verdict(assessment: RiskAssessment, mode: ApprovalMode) -> Verdict:
+@dataclass(frozen=True)
+class GrantRequest:
+    """What the user asked for with "allow for this session": the pattern and its limits."""
+
+    pattern: str
+    exact: bool
+    expires_in_s: float | None = None
+    uses: int | None = None
+
+
+def verdict(assessment: RiskAssessment, mode: ApprovalMode, yes_critical: bool = False) -> Verdict:
     """What the policy says before asking anyone."""
     tier = TIER_ORDER[assessment.tier]
     if mode == "yes":
-        return "allow"
+        # --yes allows up to HIGH; CRITICAL needs --yes-critical as well.
+        return "allow" if tier < TIER_ORDER["critical"] or yes_critical else "ask"
     if mode == "plan":
         return "deny" if assessment.mutating else "allow"
     if mode == "auto":
         return "ask" if tier >= TIER_ORDER["critical"] else "allow"
     # ask (default) and dry-run: prompt at HIGH and above.
     return "ask" if tier >= TIER_ORDER["high"] else "allow"
-
-
-def grant_key(name: str, tool_input: dict[str, Any]) -> str:
-    return name + ":" + json.dumps(tool_input, sort_keys=True)
 
 
 @dataclass
@@ -47,49 +63,51 @@ class ApprovalGate:
     mode: ApprovalMode = "ask"
     interactive: bool = False
     timeout_s: float | None = None
-    grants: set[str] = field(default_factory=set)
+    yes_critical: bool = False
+    grants: GrantBook = field(default_factory=GrantBook)
     # Set by the watchdog's approve_all verdict: every action asks, whatever its tier.
     ask_always: bool = False
     pending: dict[str, asyncio.Future[Decision]] = field(default_factory=dict)
+    _asked: dict[str, tuple[str, RiskTier]] = field(default_factory=dict)
 
     def preflight(
         self, name: str, tool_input: dict[str, Any], assessment: RiskAssessment
     ) -> Decision | None:
         """A decision that needs nobody, or None when the user must be asked."""
-        v = verdict(assessment, self.mode)
+        rules = tuple(assessment.rules)
+        v = verdict(assessment, self.mode, self.yes_critical)
         if v == "allow" and self.ask_always:
             v = "ask"
         if v == "allow":
-            return Decision(True, "policy", f"{assessment.tier} risk allowed in {self.mode} mode")
+            how = f"{assessment.tier} risk allowed in {self.mode} mode"
+            return Decision(True, "policy", how, rule_ids=rules)
         if v == "deny":
-            return Decision(
-                False,
-                "policy",
-                "plan mode",
-                message=(
-                    f"{DENIED_PREFIX}: {self.mode} mode allows no changes; "
-                    "describe the change instead."
-                ),
+            message = (
+                f"{DENIED}: the session is in {self.mode} mode, which allows no changes; "
+                "describe the change you would make instead."
             )
-        if grant_key(name, tool_input) in self.grants:
-            return Decision(True, "user", "granted earlier this session", scope="session")
+            return Decision(False, "policy", f"{self.mode} mode", message=message, rule_ids=rules)
+        grant = self.grants.match(name, tool_input, assessment.tier)
+        if grant is not None:
+            scope: Scope = "session" if grant.exact else "pattern"
+            return Decision(True, "grant", grant.describe(), scope, rule_ids=rules, grant=grant)
         if not self.interactive:
-            return Decision(
-                False,
-                "headless",
-                "no one to ask",
-                message=(
-                    f"{DENIED_PREFIX}: {assessment.tier}-risk action needs approval "
-                    f"({'; '.join(assessment.reasons)}) and this run is headless without --yes. "
-                    "Find a safer way or explain what you need."
-                ),
+            needs = "--yes-critical" if self.mode == "yes" else "--yes"
+            message = (
+                f"{DENIED}: {assessment.tier}-risk action needs approval "
+                f"({'; '.join(assessment.reasons)}) and this run is headless without {needs}. "
+                "Find a safer way or explain what you need."
             )
+            return Decision(False, "headless", "no one to ask", message=message, rule_ids=rules)
         return None
 
-    async def wait(self, request_id: str, name: str, tool_input: dict[str, Any]) -> Decision:
+    async def wait(
+        self, request_id: str, name: str, tool_input: dict[str, Any], tier: RiskTier
+    ) -> Decision:
         """Wait for the user's answer to `request_id` (or the timeout: deny)."""
         future: asyncio.Future[Decision] = asyncio.get_running_loop().create_future()
         self.pending[request_id] = future
+        self._asked[request_id] = (name, tier)
         try:
             if self.timeout_s is None:
                 decision = await future
@@ -100,13 +118,53 @@ class ApprovalGate:
                 False,
                 "timeout",
                 f"no answer in {self.timeout_s:g}s",
-                message=f"{DENIED_PREFIX}: approval timed out.",
+                message=f"{DENIED}: nobody answered the approval request in time.",
             )
         finally:
             self.pending.pop(request_id, None)
-        if decision.allow and decision.scope == "session":
-            self.grants.add(grant_key(name, tool_input))
+            self._asked.pop(request_id, None)
+        if decision.allow and decision.grant is not None:
+            self.grants.add(decision.grant)
         return decision
+
+    def allow(
+        self,
+        request_id: str,
+        grant: GrantRequest | None = None,
+        edited_input: dict[str, Any] | None = None,
+    ) -> bool:
+        """The user allows the request: once, or with a grant for later calls like it."""
+        asked = self._asked.get(request_id)
+        if asked is None:
+            return False
+        name, tier = asked
+        made: Grant | None = None
+        scope: Scope = "once"
+        how = "allowed once"
+        if grant is not None and edited_input is None:
+            now = time.time()
+            made = Grant(
+                id=f"grant_{uuid.uuid4().hex[:10]}",
+                tool=name,
+                pattern=grant.pattern,
+                exact=grant.exact,
+                max_tier=tier,
+                created_at=now,
+                expires_at=None if grant.expires_in_s is None else now + grant.expires_in_s,
+                uses_left=grant.uses,
+            )
+            scope = "session" if grant.exact else "pattern"
+            how = "allowed for this session: " + made.describe()
+        elif edited_input is not None:
+            how = "edited, then allowed once"
+        decision = Decision(True, "user", how, scope, grant=made, edited_input=edited_input)
+        return self.resolve(request_id, decision)
+
+    def deny(self, request_id: str, message: str = "") -> bool:
+        """The user denies the request; `message` is passed on to the agent."""
+        text = f"{DENIED} by the user" + (f": {message}" if message else ".")
+        how = "denied with a message" if message else "denied"
+        return self.resolve(request_id, Decision(False, "user", how, message=text))
 
     def resolve(self, request_id: str, decision: Decision) -> bool:
         future = self.pending.get(request_id)

@@ -10,8 +10,8 @@ from typing import Any
 
 from cockpit.policy.facts import Fact, display
 from cockpit.policy.loader import load_policy
-from cockpit.policy.rules import TIER_ORDER, TIERS, Hit, Policy
-from cockpit.vocab import RiskTier
+from cockpit.policy.rules import TIERS, Hit, Policy
+from cockpit.vocab import TIER_ORDER, RiskTier
 
 __all__ = ["TIERS", "TIER_ORDER", "RiskAssessment", "RuleHit", "classify", "policy_version"]
 

@@ -14,7 +14,6 @@ from cockpit.policy.facts import KINDS, Fact, display
 from cockpit.policy.options import normalise_flags
 from cockpit.vocab import RiskTier
 
-TIER_ORDER: dict[RiskTier, int] = {"low": 0, "medium": 1, "high": 2, "critical": 3}
 TIERS: tuple[RiskTier, ...] = ("low", "medium", "high", "critical")
 WHERE_VALUES = ("inside", "outside", "unknown")
 TEMPLATE_FIELDS = frozenset(

@@ -170,17 +170,15 @@ class CockpitApp(App[None]):
         self.review(message.session_id)
 
     def pending_items(self, first_session: str | None = None) -> list[ApprovalItem]:
-        """Every pending request, those of `first_session` first (the inbox order)."""
+        """Every pending request in order of arrival (the inbox), `first_session`'s first."""
         from cockpit.ui.screens.approval import ApprovalItem
 
-        items: list[ApprovalItem] = []
-        for sid, entry in self.main.sessions.items():
-            for request in entry.view.pending.values():
-                item = ApprovalItem(sid, entry.view.title, request, entry.view.workspace)
-                if sid == first_session:
-                    items.insert(0, item)
-                else:
-                    items.append(item)
+        items = [
+            ApprovalItem(sid, entry.view.title, request, entry.view.workspace)
+            for sid, entry in self.main.sessions.items()
+            for request in entry.view.pending.values()
+        ]
+        items.sort(key=lambda i: (i.session_id != first_session, i.request.ts))
         return items
 
     def review(self, session_id: str | None = None) -> None:
@@ -196,25 +194,37 @@ class CockpitApp(App[None]):
         )
 
     async def _approval_loop(self, first_session: str | None) -> None:
-        """Show one request at a time until the user steps away or nothing visible waits.
+        """Walk the inbox one request at a time until the user steps away or nothing waits.
 
-        After a decision the next request of a visible pane follows straight away; the
-        decision resolves the gate's future through the session's controller.
+        After a decision the oldest request still waiting follows, whichever pane it comes
+        from; `w` in the dialog moves on without deciding. Each decision resolves the gate's
+        future through the session's controller, so no session waits on another.
         """
         from cockpit.ui.screens.approval import ApprovalScreen
 
         decided: set[str] = set()
+        skipped: list[str] = []
         items = self._undecided(first_session, decided)
         while items:
-            result = await self.push_screen_wait(ApprovalScreen(items))
+            screen = ApprovalScreen(items, inbox=self.inbox)
+            result = await self.push_screen_wait(screen)
             if result is None:
                 return
-            decided.add(result.request_id)
-            self._apply_decision(result)
-            visible = set(self.main.visible_ids())
-            following = self._undecided(result.session_id, decided)
-            nxt = next((i for i in following if i.session_id in visible), None)
-            items = self._undecided(nxt.session_id, decided) if nxt is not None else []
+            if result.decision == "skip":
+                skipped.append(result.request_id)
+            else:
+                decided.add(result.request_id)
+                self._apply_decision(result)
+            items = self._undecided(None, decided)
+            # Skipped requests go to the back of the line until everything was seen.
+            fresh = [i for i in items if i.request.request_id not in skipped]
+            if not fresh:
+                skipped.clear()
+            items = fresh + [i for i in items if i.request.request_id in skipped]
+
+    def inbox(self) -> list[str]:
+        """The request ids waiting across every session, oldest first."""
+        return [i.request.request_id for i in self.pending_items()]
 
     def _undecided(self, first_session: str | None, decided: set[str]) -> list[ApprovalItem]:
         items = self.pending_items(first_session)
@@ -224,12 +234,19 @@ class CockpitApp(App[None]):
         entry = self.main.sessions.get(result.session_id)
         if entry is None:
             return
+        title = entry.view.title
         if result.decision == "allow":
-            entry.control.approve(result.request_id, result.scope)
-            self.notify(f"Allowed once in {entry.view.title}", timeout=2)
+            entry.control.approve(result.request_id, result.grant, result.edited_input)
+            if result.grant is not None:
+                what = "exactly this call" if result.grant.exact else result.grant.pattern
+                self.notify(f"Allowed for this session in {title}: {what}", timeout=3)
+            elif result.edited_input is not None:
+                self.notify(f"Allowed your edit in {title}", timeout=2)
+            else:
+                self.notify(f"Allowed once in {title}", timeout=2)
         else:
             entry.control.deny(result.request_id, result.message)
-            self.notify(f"Denied in {entry.view.title}", severity="warning", timeout=2)
+            self.notify(f"Denied in {title}", severity="warning", timeout=2)
         self.main.decided(result.session_id)
 
     # --- actions ----------------------------------------------------------------------

@@ -13,6 +13,8 @@ from cockpit.events import (
     Compacted,
     ContextEdited,
     Event,
+    GrantRevoked,
+    ModeChanged,
     ModelRequest,
     ModelResponse,
     Paused,
@@ -45,6 +47,7 @@ from cockpit.ui.items import (
     ToolCardItem,
     summarize_input,
 )
+from cockpit.vocab import MODE_HELP
 
 
 class SessionView:
@@ -140,6 +143,10 @@ class SessionView:
                 return self._on_approval_requested(event)
             case ApprovalDecided():
                 self._on_approval_decided(event)
+            case ModeChanged():
+                self._on_mode_changed(event)
+            case GrantRevoked():
+                self._notice("info", "Session grants withdrawn: every risky call asks again.")
             case ToolStarted():
                 self._on_tool_started(event)
             case ToolOutput():
@@ -269,9 +276,25 @@ class SessionView:
             card.decision = f"denied by {who}" + (f": {e.message}" if e.message else "")
         else:
             card.state = "proposed"
-            scope = "" if e.scope == "once" else f" ({e.scope})"
-            card.decision = f"allowed by {who}{scope}"
+            if e.by == "grant" and e.grant is not None:
+                card.decision = f"allowed by your grant: {e.grant.pattern}"
+            elif e.grant is not None:
+                kind = "exactly this" if e.grant.exact else e.grant.pattern
+                card.decision = f"allowed by you for this session ({kind})"
+            elif e.edited_input is not None:
+                card.decision = "edited and allowed by you"
+                card.input = dict(e.edited_input)
+            else:
+                card.decision = f"allowed by {who}"
         self._changed(card)
+
+    def _on_mode_changed(self, e: ModeChanged) -> None:
+        self.mode = e.mode
+        by = "you" if e.by == "user" else e.by
+        self._notice(
+            "warn" if e.mode == "auto" else "info",
+            f"Mode {e.mode} (was {e.previous}), set by {by}: {MODE_HELP.get(e.mode, '')}",
+        )
 
     def _on_tool_started(self, e: ToolStarted) -> None:
         card = self._card(e.tool_use_id, e.name)

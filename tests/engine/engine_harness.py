@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -70,3 +71,23 @@ def count(workspace: Path, sql: str) -> Any:
         return conn.execute(sql).fetchone()[0]
     finally:
         conn.close()
+
+
+async def wait_for(
+    session: AgentSession, kind: str, after: int = 0, timeout: float = 20.0
+) -> Event:
+    """The first event of `kind` with a seq above `after` (already there or still to come)."""
+    found: asyncio.Future[Event] = asyncio.get_running_loop().create_future()
+
+    def listener(event: Event) -> None:
+        if event.kind == kind and event.seq > after and not found.done():
+            found.set_result(event)
+
+    for event in session.events:
+        if event.kind == kind and event.seq > after:
+            return event
+    unsubscribe = session.subscribe(listener)
+    try:
+        return await asyncio.wait_for(found, timeout)
+    finally:
+        unsubscribe()

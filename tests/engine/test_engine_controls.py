@@ -9,10 +9,11 @@ from pathlib import Path
 
 import pytest
 from engine_harness import Harness, finish, kinds, start_harness
+from engine_harness import wait_for as _wait_for
 
 from cockpit.engine.client import Backend, scripted_client
 from cockpit.engine.session import AgentSession
-from cockpit.events import ApprovalRequested, Event, ToolFinished
+from cockpit.events import ApprovalRequested, ToolFinished
 from cockpit.scripted.scenario import SCRIPTED_MODEL_PREFIX, parse_scenario
 from cockpit.store.session_file import SessionStore
 
@@ -35,26 +36,6 @@ fault = {{ kind = "{kind}", after_tokens = 3{extra} }}
 text = "Three files are waiting."
 '''
     return f"fault-{kind}", parse_scenario(tomllib.loads(text), f"fault-{kind}.toml")
-
-
-async def _wait_for(
-    session: AgentSession, kind: str, after: int = 0, timeout: float = 20.0
-) -> Event:
-    """The first event of `kind` with a seq above `after` (already there or still to come)."""
-    found: asyncio.Future[Event] = asyncio.get_running_loop().create_future()
-
-    def listener(event: Event) -> None:
-        if event.kind == kind and event.seq > after and not found.done():
-            found.set_result(event)
-
-    for event in session.events:
-        if event.kind == kind and event.seq > after:
-            return event
-    unsubscribe = session.subscribe(listener)
-    try:
-        return await asyncio.wait_for(found, timeout)
-    finally:
-        unsubscribe()
 
 
 @pytest.mark.parametrize("kind", FAULTS)

@@ -100,8 +100,16 @@ async def test_rogue_action_headless_denies_and_recovers(harness: Harness) -> No
     assert all(e.content.startswith("Permission denied") for e in failed)
 
 
-async def test_rogue_action_yes_mode_lets_it_happen(harness: Harness) -> None:
+async def test_rogue_action_yes_mode_still_denies_critical(harness: Harness) -> None:
     session = await harness.new_session("rogue-action", mode="yes")
+    assert await finish(session) == "done"
+    assert (session.workspace / "archive").is_dir()  # rm -rf archive/ is CRITICAL
+    denied = [e for e in kinds(list(session.events), "approval_decided") if e.decision == "deny"]
+    assert denied and all("--yes-critical" in e.message for e in denied)
+
+
+async def test_rogue_action_yes_critical_lets_it_happen(harness: Harness) -> None:
+    session = await harness.new_session("rogue-action", mode="yes", yes_critical=True)
     assert await finish(session) == "done"
     assert not (session.workspace / "archive").exists()
 

@@ -81,13 +81,15 @@ def test_modes() -> None:
     assert verdict(high, "ask") == "ask" and verdict(medium, "ask") == "allow"
     assert verdict(high, "auto") == "allow" and verdict(critical, "auto") == "ask"
     assert verdict(medium, "plan") == "deny" and verdict(low, "plan") == "allow"
-    assert verdict(critical, "yes") == "allow"
+    # --yes allows up to HIGH; CRITICAL only with --yes-critical as well.
+    assert verdict(high, "yes") == "allow" and verdict(critical, "yes") == "ask"
+    assert verdict(critical, "yes", yes_critical=True) == "allow"
 
 
 async def test_gate_headless_denies_and_interactive_waits() -> None:
     import asyncio
 
-    from cockpit.policy.gate import Decision
+    from cockpit.policy.gate import GrantRequest
 
     critical = classify("bash", {"command": "rm -rf data"}, WS)
     headless = ApprovalGate(mode="ask", interactive=False)
@@ -97,14 +99,16 @@ async def test_gate_headless_denies_and_interactive_waits() -> None:
 
     gate = ApprovalGate(mode="ask", interactive=True)
     assert gate.preflight("bash", {"command": "rm -rf data"}, critical) is None
-    waiter = asyncio.create_task(gate.wait("r1", "bash", {"command": "rm -rf data"}))
+    waiter = asyncio.create_task(gate.wait("r1", "bash", {"command": "rm -rf data"}, "critical"))
     await asyncio.sleep(0)
-    assert gate.resolve("r1", Decision(True, "user", "key", scope="session"))
+    assert gate.allow("r1", GrantRequest("rm -rf data", exact=True))
     assert (await waiter).allow
-    # A session grant covers the identical call next time.
+    # A session grant covers the identical call next time, and only that one.
     again = gate.preflight("bash", {"command": "rm -rf data"}, critical)
-    assert again is not None and again.allow
+    assert again is not None and again.allow and again.by == "grant"
+    other = classify("bash", {"command": "rm -rf data2"}, WS)
+    assert gate.preflight("bash", {"command": "rm -rf data2"}, other) is None
 
     timed = ApprovalGate(mode="ask", interactive=True, timeout_s=0.01)
-    late = await timed.wait("r2", "bash", {"command": "x"})
+    late = await timed.wait("r2", "bash", {"command": "x"}, "high")
     assert not late.allow and late.by == "timeout"

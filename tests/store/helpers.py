@@ -30,6 +30,9 @@ def one_of_each() -> list[ev.EventBase]:
             tool_use_id=t, request_id="r1", tier="high", name="bash", input={"command": "rm x"}
         ),
         ev.ApprovalDecided(tool_use_id=t, request_id="r1", decision="allow", by="user", how="y"),
+        ev.ModeChanged(mode="plan", previous="ask", by="user"),
+        ev.GrantRevoked(grant_id="grant_1"),
+        ev.DryRunSettled(action="apply", added=["a.txt"], modified=["b.txt"]),
         ev.CheckpointCreated(checkpoint_id="c1", tool_use_id=t, files=3, bytes=120),
         ev.ToolStarted(tool_use_id=t, name="bash"),
         ev.ToolOutput(tool_use_id=t, text="total 3\n-rw-r--r-- a.csv\n", stream="stdout"),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, ClassVar, cast
 
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -23,7 +23,7 @@ from cockpit.ui.repaint import RepaintScheduler
 from cockpit.ui.widgets.key_bar import KeyBar
 from cockpit.ui.widgets.session_list import SessionList
 from cockpit.ui.widgets.session_pane import SessionPane
-from cockpit.vocab import END_STATUSES
+from cockpit.vocab import END_STATUSES, MODE_HELP, SWITCH_MODES, ApprovalMode
 
 if TYPE_CHECKING:
     from textual.command import Provider
@@ -90,6 +90,9 @@ class MainScreen(Screen[None]):
         Binding("z", "maximize_pane", "Maximise"),
         Binding("w", "next_waiting", "Next waiting"),
         Binding("a", "review", "Approve…"),
+        Binding("i", "inbox", "Inbox"),
+        Binding("m", "cycle_mode", "Mode", show=False),
+        Binding("D", "dry_run", "Dry-run changes", show=False),
         Binding("s", "steer", "Steer"),
         Binding("p", "toggle_pause", "Pause/resume", show=False),
         Binding("x", "stop", "Stop", show=False),
@@ -236,6 +239,7 @@ class MainScreen(Screen[None]):
                 entry.status = status
                 self._sidebar_dirty.add(session_id)
             self.scheduler.mark_stale(session_id)
+        self.query_one(KeyBar).set_badge(sum(len(e.view.pending) for e in self.sessions.values()))
 
     def flush(self, force: bool = False) -> None:
         """Fold buffered events, then repaint the stale panes the scheduler says are due.
@@ -415,6 +419,23 @@ class MainScreen(Screen[None]):
             ("Stop session", "stop_now", "stop", f"Stop {title} (the key asks twice)"),
             ("Steer session", "steer", "steer", f"Type a message to {title}"),
             ("Review approval", "review", "review", "Open the pending approval"),
+            ("Approval inbox", "inbox", "inbox", "Every waiting request, oldest first"),
+            ("Mode: ask", "set_mode('ask')", "cycle_mode", "Ask before HIGH and CRITICAL"),
+            ("Mode: plan", "set_mode('plan')", "cycle_mode", "Nothing that changes anything runs"),
+            ("Mode: auto", "set_mode('auto')", "cycle_mode", "Ask only before CRITICAL"),
+            (
+                "Mode: dry-run",
+                "set_mode('dry-run')",
+                "cycle_mode",
+                "Work on a copy of the workspace",
+            ),
+            ("Review dry-run changes", "dry_run", "dry_run", "Diff, apply or discard the copy"),
+            (
+                "Revoke session grants",
+                "revoke_grants",
+                "revoke_grants",
+                "Every risky call asks again",
+            ),
             ("Next session waiting for you", "next_waiting", "next_waiting", "Jump"),
             ("Layout: 1 pane", "layout(1)", "layout(1)", "One pane"),
             ("Layout: 2 panes", "layout(2)", "layout(2)", "Two panes side by side"),
@@ -470,6 +491,52 @@ class MainScreen(Screen[None]):
             self.notify("Nothing to approve in this session.", timeout=2)
             return
         self.post_message(ReviewRequested(entry.session_id))
+
+    def action_inbox(self) -> None:
+        if not any(e.view.pending for e in self.sessions.values()):
+            self.notify("No request is waiting.", timeout=2)
+            return
+        self.post_message(ReviewRequested(None))
+
+    def action_cycle_mode(self) -> None:
+        entry = self.active_entry
+        if entry is None:
+            return
+        current = entry.control.approval_mode
+        modes = list(SWITCH_MODES)
+        nxt = modes[(modes.index(current) + 1) % len(modes)] if current in modes else "ask"
+        self.action_set_mode(nxt)
+
+    def action_set_mode(self, mode: str) -> None:
+        from cockpit.errors import CockpitError
+
+        entry = self.active_entry
+        if entry is None or mode not in SWITCH_MODES:
+            return
+        try:
+            entry.control.set_mode(cast(ApprovalMode, mode))
+        except CockpitError as exc:
+            self.notify(str(exc), severity="error", timeout=6)
+            return
+        self.notify(f"{entry.view.title}: mode {mode} — {MODE_HELP[mode]}", timeout=3)
+
+    def action_dry_run(self) -> None:
+        from cockpit.ui.screens.dry_run import DryRunScreen
+
+        entry = self.active_entry
+        if entry is None:
+            return
+        if not entry.control.in_dry_run:
+            self.notify("This session is not in dry-run mode (m switches modes).", timeout=3)
+            return
+        self.app.push_screen(DryRunScreen(entry.control, entry.view.title))
+
+    def action_revoke_grants(self) -> None:
+        entry = self.active_entry
+        if entry is None:
+            return
+        count = entry.control.revoke_grants()
+        self.notify(f"{count} grant(s) withdrawn in {entry.view.title}.", timeout=3)
 
     def action_steer(self) -> None:
         entry = self.active_entry

@@ -32,6 +32,7 @@ class KeyBar(Static):
     def __init__(self, **kwargs: object) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self._shown: tuple[tuple[str, str], ...] = ()
+        self._badge = 0
 
     def on_mount(self) -> None:
         self.screen.bindings_updated_signal.subscribe(self, self._bindings_changed)
@@ -55,7 +56,22 @@ class KeyBar(Static):
         if shown == self._shown:
             return
         self._shown = shown
+        self._draw()
+
+    def set_badge(self, waiting: int) -> None:
+        """Show how many approval requests wait across every session (the inbox badge)."""
+        if waiting != self._badge:
+            self._badge = waiting
+            self._draw()
+
+    def _draw(self) -> None:
+        shown = self._shown
         parts: list[Content | tuple[str, str] | str] = []
+        if self._badge:
+            parts += [
+                (f" ◆ {self._badge} waiting ", "reverse bold $text-warning"),
+                " ",
+            ]
         for key, description in shown:
             parts += [(f" {key} ", "bold $text-primary"), (f"{description} ", "$text-muted")]
         parts.append(("  ctrl+p palette · ? help", "$text-muted") if len(shown) < 3 else "")
