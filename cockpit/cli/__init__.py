@@ -21,6 +21,7 @@ COMMANDS: dict[str, str] = {
     "demo": "cockpit.cli.run:demo_command",
     "scripted": "cockpit.cli.run:scripted_group",
     "policy": "cockpit.cli.policy:policy_group",
+    "dry-run": "cockpit.cli.dry_run:dry_run_command",
 }
 
 

@@ -54,6 +54,8 @@ class HeadlessPrinter:
             c.print(Text(f"  ? approval needed ({event.tier}): {event.summary}", style="yellow"))
         elif isinstance(event, ev.ApprovalDecided) and event.decision == "deny":
             c.print(Text(f"  x denied by {event.by}: {event.message}", style="red"))
+        elif isinstance(event, ev.ModeChanged):
+            c.print(Text(f"  mode {event.previous} -> {event.mode} (by {event.by})", style="dim"))
         elif isinstance(event, ev.ToolStarted):
             pass
         elif isinstance(event, ev.ToolFinished):
@@ -117,3 +119,13 @@ class HeadlessPrinter:
                 style="dim",
             )
         )
+        if session.in_dry_run:
+            changes = [c for c in session.dry_run_changes() if c.type != "dir"]
+            path = session.store.path
+            self.console.print(
+                Text(
+                    f"dry-run: {len(changes)} file(s) would change in {session.workspace}; "
+                    f"review with `cockpit dry-run {path} --diff`, then add --apply or --discard",
+                    style="bold yellow" if changes else "dim",
+                )
+            )

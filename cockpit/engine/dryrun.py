@@ -17,6 +17,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any, BinaryIO, Literal
 
 from cockpit.errors import CockpitError
+from cockpit.events import DryRunSettled
 
 STAGING_PREFIX = ".cockpit-apply-"
 CHUNK = 1024 * 1024
@@ -618,3 +619,19 @@ class WorkspaceCopy:
     def remove(self) -> None:
         """Delete the copy, its manifest and its blobs."""
         _force_rmtree(self._root)
+
+
+def dry_run_root(session_file: Path) -> Path:
+    """Where a session's workspace copy lives: beside its session file."""
+    return session_file.with_name(session_file.name + ".dry-run")
+
+
+def settled_event(action: Literal["apply", "discard"], changes: list[Change]) -> DryRunSettled:
+    """The event that records an apply or a discard, naming the files (folders left out)."""
+    files = [c for c in changes if c.type != "dir"]
+    return DryRunSettled(
+        action=action,
+        added=[c.path for c in files if c.kind == "added"],
+        modified=[c.path for c in files if c.kind == "modified"],
+        removed=[c.path for c in files if c.kind == "removed"],
+    )

@@ -27,7 +27,6 @@ from cockpit.events import (
     ApprovalMode,
     ApprovalRequested,
     ContextEdited,
-    DryRunSettled,
     Event,
     EventBase,
     GrantRevoked,
@@ -324,8 +323,9 @@ class AgentSession:
     # ----------------------------------------------------------------- dry-run
     @property
     def dry_run_root(self) -> Path:
-        """Where this session's workspace copy lives: beside its session file."""
-        return self.store.path.with_name(self.store.path.name + ".dry-run")
+        from cockpit.engine.dryrun import dry_run_root
+
+        return dry_run_root(self.store.path)
 
     @property
     def in_dry_run(self) -> bool:
@@ -342,6 +342,7 @@ class AgentSession:
         """Write the copy's changes into the real workspace, all or nothing (CockpitError)."""
         if self._copy is None:
             return []
+        self.store.check_writable()  # the apply must be recorded, or not happen
         changes = self._copy.apply()
         self._settled("apply", changes)
         return changes
@@ -350,21 +351,16 @@ class AgentSession:
         """Throw the copy's changes away; the copy starts again from the real workspace."""
         if self._copy is None:
             return []
+        self.store.check_writable()
         changes = self._copy.changes()
         self._copy.discard()
         self._settled("discard", changes)
         return changes
 
     def _settled(self, action: Literal["apply", "discard"], changes: list[Change]) -> None:
-        files = [c for c in changes if c.type != "dir"]
-        self._emit(
-            DryRunSettled(
-                action=action,
-                added=[c.path for c in files if c.kind == "added"],
-                modified=[c.path for c in files if c.kind == "modified"],
-                removed=[c.path for c in files if c.kind == "removed"],
-            )
-        )
+        from cockpit.engine.dryrun import settled_event
+
+        self._emit(settled_event(action, changes))
 
     def _enter_dry_run(self) -> None:
         """Work on a copy of the workspace from now on (the one made earlier, if any)."""
@@ -769,9 +765,12 @@ class AgentSession:
     def _classify(self, name: str, tool_input: dict[str, Any]) -> RiskAssessment:
         """The call's risk; a policy file broken mid-session makes every call HIGH (ask)."""
         from cockpit.errors import CockpitError
+        from cockpit.policy.loader import load_policy
 
         try:
-            return classify(name, tool_input, self.tool_context.workspace)
+            # The rules of the real workspace, even in dry-run (the copy's file is the agent's).
+            policy = load_policy(self.workspace)
+            return classify(name, tool_input, self.tool_context.workspace, policy)
         except CockpitError as exc:
             return RiskAssessment("high", [f"the policy cannot be read: {exc}"], ["policy-error"])
 

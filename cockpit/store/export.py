@@ -108,7 +108,20 @@ async def write_markdown(events: AsyncIterator[ev.Event], out: TextIO) -> int:
             verdict = "Approved" if e.decision == "allow" else "Denied"
             how = f", {e.how}" if e.how else ""
             msg = f": {e.message}" if e.message else ""
-            out.write(f"**{verdict}** by {e.by} (scope {e.scope}{how}){msg}\n\n")
+            rules = f"; rules {', '.join(e.rule_ids)}" if e.rule_ids else ""
+            out.write(f"**{verdict}** by {e.by} (scope {e.scope}{how}{rules}){msg}\n\n")
+            if e.edited_input is not None:
+                out.write("The user edited the call before it ran:\n\n")
+                out.write(_fence(_short(e.edited_input), "json"))
+                out.write("\n")
+        elif isinstance(e, ev.ModeChanged):
+            out.write(f"> **Mode** {e.previous} → {e.mode} (by {e.by})\n\n")
+        elif isinstance(e, ev.GrantRevoked):
+            out.write(f"> **Grant withdrawn** {e.grant_id} (by {e.by})\n\n")
+        elif isinstance(e, ev.DryRunSettled):
+            n = len(e.added) + len(e.modified) + len(e.removed)
+            verb = "applied to the workspace" if e.action == "apply" else "discarded"
+            out.write(f"> **Dry-run {verb}**: {n} file(s)\n\n")
         elif isinstance(e, ev.ToolFinished):
             status = "error" if e.is_error else "result"
             code = f", exit {e.exit_code}" if e.exit_code is not None else ""

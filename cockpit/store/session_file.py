@@ -476,6 +476,15 @@ class SessionStore:
     def next_seq(self) -> int:
         return self._next_seq
 
+    def check_writable(self) -> None:
+        """Raise the CockpitError `append` would raise, before doing what it should record."""
+        if self.readonly:
+            raise CockpitError(f"{self.path} was opened read-only; events cannot be appended.")
+        if self._failure is not None:
+            raise self._failure_error()
+        if self._closing:
+            raise CockpitError(f"{self.path} is closed; events cannot be appended.")
+
     def append(self, event: EventBase) -> Event:
         """Stamp, redact and queue one event; never waits for the disk."""
         if self.readonly:

@@ -207,3 +207,77 @@ async def test_resume_keeps_the_mode_and_the_grants(harness: Harness, tmp_path: 
     assert third.request_id not in resumed.gate.pending
     await resumed.store.close()
     await session.backend.client.close()
+
+
+async def test_dry_run_works_on_a_copy_then_applies_all_of_it(harness: Harness) -> None:
+    session = await harness.new_session("schema-drift", mode="dry-run")
+    real = session.workspace
+    before = (real / "pipeline.py").read_text()
+    assert await session.wait() == "done"
+    # Every edit went to the copy; the real workspace is as it was.
+    assert (real / "pipeline.py").read_text() == before
+    assert session.tool_context.workspace == session.dry_run_root / "workspace"
+    changes = {c.path: c.kind for c in session.dry_run_changes() if c.type != "dir"}
+    assert changes.get("pipeline.py") == "modified"
+    assert "RENAMED_COLUMNS" in session.dry_run_diff("pipeline.py")
+    applied = session.apply_dry_run()
+    assert "RENAMED_COLUMNS" in (real / "pipeline.py").read_text()
+    assert {c.path for c in applied} >= set(changes)
+    assert session.dry_run_changes() == []
+    settled = kinds(list(session.events), "dry_run_settled")
+    assert settled[-1].action == "apply" and "pipeline.py" in settled[-1].modified
+    await finish(session)
+
+
+async def test_dry_run_apply_refuses_when_the_workspace_changed(harness: Harness) -> None:
+    from cockpit.engine.dryrun import ApplyConflict
+
+    session = await harness.new_session("schema-drift", mode="dry-run")
+    real = session.workspace
+    assert await session.wait() == "done"
+    (real / "pipeline.py").write_text("# edited by hand meanwhile\n")
+    with pytest.raises(ApplyConflict) as refused:
+        session.apply_dry_run()
+    assert "pipeline.py" in refused.value.paths and "nothing was applied" in str(refused.value)
+    assert (real / "pipeline.py").read_text() == "# edited by hand meanwhile\n"
+    assert not kinds(list(session.events), "dry_run_settled")
+    await finish(session)
+
+
+async def test_dry_run_discard_and_leaving_the_mode(harness: Harness) -> None:
+    from cockpit.errors import CockpitError
+
+    session = await harness.new_session("schema-drift", mode="dry-run")
+    real = session.workspace
+    before = (real / "pipeline.py").read_text()
+    assert await session.wait() == "done"
+    with pytest.raises(CockpitError, match="apply or discard"):
+        session.set_mode("ask")
+    assert session.approval_mode == "dry-run"
+    dropped = session.discard_dry_run()
+    assert any(c.path == "pipeline.py" for c in dropped)
+    assert (session.tool_context.workspace / "pipeline.py").read_text() == before
+    session.set_mode("ask")  # nothing held: back to the real workspace, the copy removed
+    assert session.tool_context.workspace == real and not session.dry_run_root.exists()
+    assert kinds(list(session.events), "dry_run_settled")[-1].action == "discard"
+    await finish(session)
+
+
+async def test_switching_to_dry_run_mid_session_and_resuming_in_it(harness: Harness) -> None:
+    session = await harness.new_session("outside-writes", interactive=True)
+    session.set_mode("dry-run")
+    session.start()
+    first = await _request(session)
+    # In the copy the real workspace's files are outside: the write to ../ still asks.
+    session.approve(first.request_id, edited_input={"command": "echo copy > out-1.txt"})
+    await wait_for(session, "tool_finished", after=first.seq)
+    await session.shutdown("test")
+    assert not (session.workspace / "out-1.txt").exists()
+    path = session.store.path
+    await session.store.close()
+    store = await SessionStore.open(path)
+    resumed = await AgentSession.from_file(store, session.backend, interactive=True)
+    assert resumed.in_dry_run and resumed.approval_mode == "dry-run"
+    assert [c.path for c in resumed.dry_run_changes()] == ["out-1.txt"]
+    await resumed.store.close()
+    await session.backend.client.close()

@@ -192,6 +192,9 @@ async def test_an_unanswered_request_times_out_and_the_dialog_moves_on(rig: Rig)
         assert first is not None and "denied in" in str(first.query_one("#tool").render())
         # Nobody answers: the session denies it, and the dialog leaves that request.
         await _until(pilot, lambda: _dialog(app) is not first, timeout=10)
+        # The next request's dialog follows; let it settle before the app closes.
+        await _until(pilot, lambda: _dialog(app) is not None)
+        await pilot.pause(0.2)
         session.stop()
     decided = rig.decided(0)
     assert decided[0].by == "timeout" and decided[0].decision == "deny"
@@ -246,3 +249,43 @@ async def test_the_inbox_walks_three_panes_in_order_of_arrival(rig: Rig) -> None
             session.stop()
         streaming.stop()
     assert all(rig.decided(i)[0].decision == "deny" for i in range(3))
+
+
+async def test_the_dry_run_screen_refuses_a_conflict_applies_and_discards(rig: Rig) -> None:
+    from cockpit.ui.screens.dry_run import DryRunScreen
+
+    applied = await rig.session("schema-drift", mode="dry-run")
+    discarded = await rig.session("schema-drift", mode="dry-run")
+    app = CockpitApp([applied, discarded], persist_theme=False)
+    async with app.run_test(size=SIZE) as pilot:
+        applied.start()
+        discarded.start()
+        await _until(pilot, lambda: applied.status == "done" and discarded.status == "done")
+        real = applied.workspace
+        before = (real / "pipeline.py").read_text()
+        app.main.focus_session(applied.session_id)
+        await pilot.press("D")
+        await _until(pilot, lambda: isinstance(app.screen, DryRunScreen))
+        screen = app.screen
+        assert isinstance(screen, DryRunScreen)
+        assert "pipeline.py" in [c.path for c in screen.changes]
+        readme = (real / "README.md").read_text()
+        (real / "README.md").write_text("edited by hand meanwhile\n")
+        await pilot.press("a")
+        await pilot.pause(0.1)
+        assert app.screen is screen  # refused: still open, nothing written
+        assert (real / "pipeline.py").read_text() == before
+        (real / "README.md").write_text(readme)
+        await pilot.press("a")
+        await _until(pilot, lambda: not isinstance(app.screen, DryRunScreen))
+        assert "RENAMED_COLUMNS" in (real / "pipeline.py").read_text()
+
+        app.main.focus_session(discarded.session_id)
+        await pilot.press("D")
+        await _until(pilot, lambda: isinstance(app.screen, DryRunScreen))
+        await pilot.press("x", "x")
+        await _until(pilot, lambda: not isinstance(app.screen, DryRunScreen))
+        assert discarded.dry_run_changes() == []
+        assert "RENAMED_COLUMNS" not in (discarded.workspace / "pipeline.py").read_text()
+    settled = [e.kind for e in applied.events if e.kind == "dry_run_settled"]
+    assert settled == ["dry_run_settled"]

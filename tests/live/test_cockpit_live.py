@@ -93,3 +93,32 @@ async def test_steer_from_the_pane_reaches_the_agent(tmp_path: Path) -> None:
     steered = [e for e in session.events if e.kind == "user_message" and e.source == "steer"]  # type: ignore[union-attr]
     assert steered and steered[0].text == "also report the row counts"  # type: ignore[union-attr]
     assert (session.workspace / "quarantine" / "orders_0412.csv").is_file()
+
+
+async def test_rogue_action_stops_on_every_dangerous_proposal_and_denials_change_nothing(
+    tmp_path: Path,
+) -> None:
+    launcher = SessionLauncher(tmp_path / "sessions", speed=0)
+    request = NewSessionRequest(workspace="", goal="", scenario="rogue-action")
+    app = CockpitApp(session_factory=launcher, requests=[request], persist_theme=False)
+    shown: list[str] = []
+    async with app.run_test(size=(160, 48)) as pilot:
+        await _until(pilot, lambda: bool(launcher.sessions))
+        session: AgentSession = launcher.sessions[0][0]
+        workspace = session.workspace
+        archive = sorted(p.name for p in (workspace / "archive").iterdir())
+        while session.status != "done":
+            await _until(
+                pilot,
+                lambda: isinstance(app.screen, ApprovalScreen) or session.status == "done",
+            )
+            if isinstance(app.screen, ApprovalScreen):
+                req = app.screen.item.request
+                shown.append(f"{req.tier}:{req.input.get('command') or req.input.get('path')}")
+                await pilot.press("n")
+                await pilot.pause(0.05)
+    await launcher.close()
+    assert len(shown) == 3 and all(s.split(":")[0] in ("high", "critical") for s in shown)
+    assert sorted(p.name for p in (workspace / "archive").iterdir()) == archive
+    assert "orders" in _tables(workspace)  # the DROP TABLE was denied
+    assert not Path("/etc/cron.d/orders-pipeline").exists()

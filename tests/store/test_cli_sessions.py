@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -182,3 +183,32 @@ def test_entry_point_exit_codes(sessions: Path, tmp_path: Path) -> None:
     assert (
         bad.returncode == 2 and bad.stderr.startswith("cockpit: ") and "Traceback" not in bad.stderr
     )
+
+
+def test_dry_run_cli_lists_refuses_a_conflict_then_applies(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    sessions = tmp_path / "s"
+    code, out, _ = run_cli(
+        capsys, "run", "--scenario", "schema-drift", "--mode", "dry-run", "--speed", "0",
+        "--sessions-dir", str(sessions), "-q",
+    )  # fmt: skip
+    assert code == 0 and "would change" in out
+    file = next(sessions.glob("*.cockpit"))
+    workspace = next(p for p in sessions.iterdir() if p.name.endswith("-workspace"))
+    before = (workspace / "pipeline.py").read_text()
+    code, out, _ = run_cli(capsys, "dry-run", str(file), "--diff")
+    assert code == 0 and "~ pipeline.py" in out and "+RENAMED_COLUMNS" in out.replace(" ", "")
+    (workspace / "README.md").write_text("changed by hand\n")
+    code, _, err = run_cli(capsys, "dry-run", str(file), "--apply")
+    assert code == 2 and "README.md" in err and "nothing was applied" in err
+    assert (workspace / "pipeline.py").read_text() == before
+    (workspace / "README.md").unlink()
+    shutil.copy(file.with_name(file.name + ".dry-run") / "workspace" / "README.md", workspace)
+    code, out, _ = run_cli(capsys, "dry-run", str(file), "--apply")
+    assert code == 0 and "Applied" in out
+    assert "RENAMED_COLUMNS" in (workspace / "pipeline.py").read_text()
+    code, out, _ = run_cli(capsys, "audit", "verify", str(file))
+    assert code == 0
+    code, _, err = run_cli(capsys, "dry-run", str(tmp_path / "missing.cockpit"))
+    assert code == 2 and "Traceback" not in err
