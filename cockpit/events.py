@@ -232,19 +232,33 @@ class Retry(EventBase):
 
 
 class CheckpointCreated(EventBase):
+    """The workspace as it was before the action named (its manifest is a blob in the file)."""
+
     kind: Literal["checkpoint_created"] = "checkpoint_created"
     checkpoint_id: str
     tool_use_id: str = ""
     files: int = 0
-    bytes: int = 0
+    bytes: int = 0  # new content stored by this checkpoint (the rest was already there)
+    number: int = 0  # 1 for the session's first checkpoint, as the timeline shows it
+    manifest: str = ""  # sha256 of the manifest blob
+    action: str = ""  # what follows it: "bash: rm -rf archive/", "before rollback to 3"
+    skipped: list[str] = Field(default_factory=list)  # over the size limit: not captured
+    databases: list[str] = Field(default_factory=list)  # SQLite files captured consistently
 
 
 class Rollback(EventBase):
+    """The workspace and/or the conversation went back to a checkpoint (history is kept)."""
+
     kind: Literal["rollback"] = "rollback"
     checkpoint_id: str
     to_seq: int
     restored_files: int = 0
     removed_files: int = 0
+    number: int = 0
+    files: bool = True  # the workspace was restored
+    conversation: bool = True  # the conversation continues from before the checkpoint's action
+    safety_checkpoint: str = ""  # the checkpoint of the state it replaced (undo the rollback)
+    forced: bool = False  # changes made outside Cockpit were overwritten on purpose
 
 
 class ContextEdited(EventBase):

@@ -22,6 +22,8 @@ COMMANDS: dict[str, str] = {
     "scripted": "cockpit.cli.run:scripted_group",
     "policy": "cockpit.cli.policy:policy_group",
     "dry-run": "cockpit.cli.dry_run:dry_run_command",
+    "checkpoints": "cockpit.cli.rollback:checkpoints_command",
+    "rollback": "cockpit.cli.rollback:rollback_command",
 }
 
 

@@ -9,7 +9,9 @@ from cockpit.events import ApprovalMode, Event, SessionStatus
 
 if TYPE_CHECKING:
     from cockpit.engine.dryrun import Change
+    from cockpit.events import Rollback
     from cockpit.policy.gate import GrantRequest
+    from cockpit.store.checkpoints import Difference
 
 Listener = Callable[[Event], None]
 
@@ -71,6 +73,14 @@ class SessionControl(Protocol):
         ...
 
     def discard_dry_run(self) -> list[Change]: ...
+
+    async def rollback_plan(self, number: int) -> tuple[list[Difference], list[Difference]]:
+        """(what restoring checkpoint `number` changes, what changed outside Cockpit)."""
+        ...
+
+    async def rollback(
+        self, number: int, *, files: bool = True, conversation: bool = True, force: bool = False
+    ) -> Rollback: ...
 
     def pause(self) -> None: ...
 

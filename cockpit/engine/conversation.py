@@ -110,7 +110,7 @@ def _effective(events: list[Event]) -> list[Event]:
     """Events that still shape the conversation: a rollback hides what came after its target."""
     hidden: list[tuple[int, int]] = []
     for event in events:
-        if isinstance(event, Rollback):
+        if isinstance(event, Rollback) and event.conversation:
             hidden.append((event.to_seq, event.seq))
     if not hidden:
         return events

@@ -25,7 +25,9 @@ from cockpit.events import (
 
 if TYPE_CHECKING:
     from cockpit.engine.dryrun import Change
+    from cockpit.events import Rollback
     from cockpit.policy.gate import GrantRequest
+    from cockpit.store.checkpoints import Difference
 
 Listener = Callable[[Event], None]
 _TOOL_RUN_KINDS = frozenset({"tool_started", "tool_output", "tool_finished"})
@@ -155,6 +157,14 @@ class ReplayControl:
 
     def discard_dry_run(self) -> list[Change]:
         return []
+
+    async def rollback_plan(self, number: int) -> tuple[list[Difference], list[Difference]]:
+        raise _not_live()
+
+    async def rollback(
+        self, number: int, *, files: bool = True, conversation: bool = True, force: bool = False
+    ) -> Rollback:
+        raise _not_live()
 
     def pause(self) -> None:
         self.commands.append(("pause",))
@@ -303,3 +313,9 @@ class ReplayControl:
             self._status = event.status
         for listener in list(self._listeners):
             listener(event)
+
+
+def _not_live() -> Exception:
+    from cockpit.errors import CockpitError
+
+    return CockpitError("A replayed recording has no workspace to roll back; open the session.")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import hashlib
 import json
@@ -26,6 +27,7 @@ from cockpit.events import (
     ApprovalDecided,
     ApprovalMode,
     ApprovalRequested,
+    CheckpointCreated,
     ContextEdited,
     Event,
     EventBase,
@@ -38,6 +40,7 @@ from cockpit.events import (
     Resumed,
     Retry,
     RiskAssessed,
+    Rollback,
     SessionEnded,
     SessionStarted,
     SessionStatus,
@@ -56,11 +59,13 @@ from cockpit.health.monitor import HealthMonitor
 from cockpit.health.watchdog import Watchdog, WatchdogRule, default_rules
 from cockpit.policy.gate import ApprovalGate, GrantRequest
 from cockpit.policy.risk import RiskAssessment, classify, policy_version
-from cockpit.vocab import END_STATUSES, EndStatus
+from cockpit.vocab import END_STATUSES, TIER_ORDER, EndStatus
 
 if TYPE_CHECKING:
     from cockpit.engine.client import Backend
     from cockpit.engine.dryrun import Change, WorkspaceCopy
+    from cockpit.engine.rollback import Timeline
+    from cockpit.store.checkpoints import Difference
     from cockpit.store.session_file import SessionStore
 
 logger = logging.getLogger(__name__)
@@ -172,6 +177,7 @@ class AgentSession:
         )
         self._sampled_turn = 0
         self._copy: WorkspaceCopy | None = None
+        self._timeline: Timeline | None = None
         if mode == "dry-run":
             self._enter_dry_run()
 
@@ -393,6 +399,46 @@ class AgentSession:
         self._copy = None
         self.tool_context = dataclasses.replace(self.tool_context, workspace=self.workspace)
 
+    # ----------------------------------------------------------------- checkpoints
+    @property
+    def timeline(self) -> Timeline:
+        """Checkpoints and rollback of the workspace the tools work in now."""
+        from cockpit.engine.rollback import Timeline
+        from cockpit.store.checkpoints import Checkpointer
+
+        workspace = self.tool_context.workspace
+        if self._timeline is None or self._timeline.checkpointer.workspace != workspace:
+            self._timeline = Timeline(self._events, Checkpointer(self.store, workspace), self._emit)
+        return self._timeline
+
+    async def rollback_plan(self, number: int) -> tuple[list[Difference], list[Difference]]:
+        """(what restoring checkpoint `number` changes now, what changed outside Cockpit)."""
+        running = self._task is not None and not self._task.done()
+        return await self.timeline.plan(number, compare_outside=not running)
+
+    async def rollback(
+        self, number: int, *, files: bool = True, conversation: bool = True, force: bool = False
+    ) -> Rollback:
+        """Go back to checkpoint `number` (see Timeline.rollback).
+
+        A running loop stops first and starts again from the rolled-back state afterwards.
+        """
+        self.timeline.find(number)  # a bad number is refused before anything stops
+        was_running = self._task is not None and not self._task.done()
+        if was_running:
+            await self.shutdown(f"rolled back to checkpoint {number}")
+        event = await self.timeline.rollback(
+            number, files=files, conversation=conversation, force=force
+        )
+        if conversation:
+            self._conv = Conversation.from_events(self._events)
+            self._continue_assistant = False
+        self._notes.append(self.timeline.note(event))
+        await self.store.flush()
+        if was_running:
+            self.start()
+        return event
+
     def grants(self) -> list[str]:
         """The live grants of this session, as the user reads them."""
         return [g.describe() for g in self.gate.grants.active()]
@@ -471,6 +517,11 @@ class AgentSession:
             status, self.end_reason = "failed", str(exc)
         turns = self._conv.assistant_turns
         self._set_status(status)
+        if any(isinstance(e, CheckpointCreated) for e in reversed(self._events)):
+            # The state the last action left, so a later rollback can tell what changed
+            # outside Cockpit since.
+            with contextlib.suppress(Exception):
+                await self.timeline.checkpoint("", "end of the run")
         self._emit(SessionEnded(status=status, reason=self.end_reason, turns=turns))
         await self.store.flush()
         await self._anchor("session end")
@@ -732,6 +783,10 @@ class AgentSession:
         if edited is not None:
             tool_input = edited
         await self._running.wait()
+        if assessment.mutating or TIER_ORDER[assessment.tier] >= TIER_ORDER["medium"]:
+            tool = self.tools.get(name)
+            summary = tool.summary(tool_input) if tool else name
+            await self.timeline.checkpoint(tool_use_id, summary)
         self._emit(ToolStarted(tool_use_id=tool_use_id, name=name))
         # Write ahead: the call, its risk, the decision and its start are on disk before the
         # tool runs, so a crash can never leave an executed action without its record.

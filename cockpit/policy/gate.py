@@ -87,7 +87,8 @@ class ApprovalGate:
                 "describe the change you would make instead."
             )
             return Decision(False, "policy", f"{self.mode} mode", message=message, rule_ids=rules)
-        grant = self.grants.match(name, tool_input, assessment.tier)
+        # After the watchdog's "approve everything", grants given earlier no longer apply.
+        grant = None if self.ask_always else self.grants.match(name, tool_input, assessment.tier)
         if grant is not None:
             scope: Scope = "session" if grant.exact else "pattern"
             return Decision(True, "grant", grant.describe(), scope, rule_ids=rules, grant=grant)

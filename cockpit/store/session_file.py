@@ -804,6 +804,16 @@ class SessionStore:
         )
         return sha
 
+    async def put_blobs(self, items: list[tuple[str, bytes]]) -> None:
+        """Store many (sha256 hex, data) pairs in one transaction; known ones are skipped."""
+        if not items:
+            return
+        packed = await asyncio.to_thread(
+            lambda: [(sha, len(data), *_encode_blob(data)) for sha, data in items]
+        )
+        sql = "INSERT OR IGNORE INTO blobs (sha, size, codec, data) VALUES (?, ?, ?, ?)"
+        await self._write([(sql, row) for row in packed])
+
     async def get_blob(self, sha: str) -> bytes | None:
         row = await self._fetchone("SELECT codec, data FROM blobs WHERE sha = ?", (sha,))
         if row is None:
@@ -863,12 +873,16 @@ def _stamp(event: EventBase, session_id: str, seq: int) -> EventBase:
 
 
 def _pack_blob(data: bytes) -> tuple[str, str, bytes]:
-    sha = hashlib.sha256(data).hexdigest()
+    return (hashlib.sha256(data).hexdigest(), *_encode_blob(data))
+
+
+def _encode_blob(data: bytes) -> tuple[str, bytes]:
+    """(codec, stored bytes): zlib when it saves a tenth or more."""
     if len(data) >= 512:
         packed = zlib.compress(data, 1)
         if len(packed) < len(data) * 0.9:
-            return sha, "zlib", packed
-    return sha, "raw", data
+            return "zlib", packed
+    return "raw", data
 
 
 def _redact_strings(value: Any, redactor: Redactor) -> Any:

@@ -328,7 +328,13 @@ class SessionView:
         self._notice("warn", f"Retrying turn {e.turn} (attempt {e.attempt}) in {e.delay_s:g}s")
 
     def _on_rollback(self, e: Rollback) -> None:
-        self._notice("warn", f"Rolled back to checkpoint {e.checkpoint_id} (seq {e.to_seq})")
+        what = " and ".join(
+            w for w, on in (("files", e.files), ("conversation", e.conversation)) if on
+        )
+        counts = f": {e.restored_files} restored, {e.removed_files} removed" if e.files else ""
+        self._notice(
+            "warn", f"Rolled back {what} to checkpoint {e.number or e.checkpoint_id}{counts}"
+        )
 
     def _on_context_edited(self, e: ContextEdited) -> None:
         n = len(e.cleared_tool_use_ids)

@@ -230,6 +230,7 @@ async def test_the_inbox_walks_three_panes_in_order_of_arrival(rig: Rig) -> None
         for session in sessions:  # arrival order: 0, 1, 2
             session.start()
             await _until(pilot, lambda s=session: s.status == "waiting")  # type: ignore[misc]
+        await _until(pilot, lambda: _pending(app) >= 3)  # all three folded into the views
         if _dialog(app) is None:
             await pilot.press("i")
         order: list[int] = []
@@ -289,3 +290,39 @@ async def test_the_dry_run_screen_refuses_a_conflict_applies_and_discards(rig: R
         assert "RENAMED_COLUMNS" not in (discarded.workspace / "pipeline.py").read_text()
     settled = [e.kind for e in applied.events if e.kind == "dry_run_settled"]
     assert settled == ["dry_run_settled"]
+
+
+async def test_the_timeline_rolls_back_rm_rf_and_the_agent_continues(rig: Rig) -> None:
+    from cockpit.ui.screens.timeline import TimelineScreen
+
+    session = await rig.session("rogue-action")
+    archive = sorted(p.name for p in (session.workspace / "archive").iterdir())
+    app = CockpitApp([session], persist_theme=False)
+    async with app.run_test(size=SIZE) as pilot:
+        session.start()
+        await _open(pilot, app, session)
+        assert _command(app) == "rm -rf archive/"
+        await pilot.press("y")
+        await _until(pilot, lambda: not (session.workspace / "archive").exists())
+        await _until(pilot, lambda: _dialog(app) is not None)  # the DROP TABLE waits
+        await pilot.press("escape")
+        await pilot.press("t")
+        await _until(pilot, lambda: isinstance(app.screen, TimelineScreen))
+        screen = app.screen
+        assert isinstance(screen, TimelineScreen)
+        first = screen.points[-1]
+        assert first.number == 1 and "rm -rf archive/" in first.action
+        screen.query_one("#points").highlighted = len(screen.points) - 1  # type: ignore[attr-defined]
+        await _until(pilot, lambda: screen.selected == 1 and bool(screen.plan))
+        assert any(d.path == "archive/orders_0301.csv" for d in screen.plan)
+        await pilot.press("b")
+        assert "again" in str(screen.query_one("#armed").render())
+        await pilot.press("b")
+        await _until(pilot, lambda: not isinstance(app.screen, TimelineScreen))
+        assert sorted(p.name for p in (session.workspace / "archive").iterdir()) == archive
+        # The conversation went back too: the agent proposes the same step again.
+        await _until(pilot, lambda: _command(app) == "rm -rf archive/")
+        await pilot.press("n")
+        session.stop()
+    rollbacks = [e for e in session.events if e.kind == "rollback"]
+    assert len(rollbacks) == 1 and rollbacks[0].files and rollbacks[0].conversation

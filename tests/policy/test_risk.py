@@ -108,6 +108,9 @@ async def test_gate_headless_denies_and_interactive_waits() -> None:
     assert again is not None and again.allow and again.by == "grant"
     other = classify("bash", {"command": "rm -rf data2"}, WS)
     assert gate.preflight("bash", {"command": "rm -rf data2"}, other) is None
+    # The watchdog's approve-everything verdict suspends grants.
+    gate.ask_always = True
+    assert gate.preflight("bash", {"command": "rm -rf data"}, critical) is None
 
     timed = ApprovalGate(mode="ask", interactive=True, timeout_s=0.01)
     late = await timed.wait("r2", "bash", {"command": "x"}, "high")

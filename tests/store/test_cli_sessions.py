@@ -212,3 +212,31 @@ def test_dry_run_cli_lists_refuses_a_conflict_then_applies(
     assert code == 0
     code, _, err = run_cli(capsys, "dry-run", str(tmp_path / "missing.cockpit"))
     assert code == 2 and "Traceback" not in err
+
+
+def test_checkpoints_and_rollback_cli(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    sessions = tmp_path / "s"
+    code, _, _ = run_cli(
+        capsys, "run", "--scenario", "rogue-action", "--yes", "--yes-critical", "--speed", "0",
+        "--sessions-dir", str(sessions), "-q",
+    )  # fmt: skip
+    assert code == 0
+    file = next(sessions.glob("*.cockpit"))
+    workspace = next(p for p in sessions.iterdir() if p.name.endswith("-workspace"))
+    assert not (workspace / "archive").exists()
+    code, out, _ = run_cli(capsys, "checkpoints", str(file))
+    assert code == 0 and "   1 " in out and "before bash: rm -rf archive/" in out
+    code, out, _ = run_cli(capsys, "rollback", str(file), "--to", "1", "--dry-run")
+    assert code == 0 and "+ archive/orders_0301.csv" in out
+    assert not (workspace / "archive").exists()  # a preview changes nothing
+    (workspace / "by-hand.txt").write_text("x")
+    code, _, err = run_cli(capsys, "rollback", str(file), "--to", "1")
+    assert code == 2 and "by-hand.txt" in err and "--force" in err
+    code, out, _ = run_cli(capsys, "rollback", str(file), "--to", "1", "--force")
+    assert code == 0 and "Rolled back" in out
+    assert len(list((workspace / "archive").glob("*.csv"))) == 40
+    assert not (workspace / "by-hand.txt").exists()
+    code, _, _ = run_cli(capsys, "audit", "verify", str(file))
+    assert code == 0
+    code, _, err = run_cli(capsys, "rollback", str(file), "--to", "99")
+    assert code == 2 and "no checkpoint 99" in err

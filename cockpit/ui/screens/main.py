@@ -93,6 +93,7 @@ class MainScreen(Screen[None]):
         Binding("i", "inbox", "Inbox"),
         Binding("m", "cycle_mode", "Mode", show=False),
         Binding("D", "dry_run", "Dry-run changes", show=False),
+        Binding("t", "timeline", "Timeline", show=False),
         Binding("s", "steer", "Steer"),
         Binding("p", "toggle_pause", "Pause/resume", show=False),
         Binding("x", "stop", "Stop", show=False),
@@ -431,6 +432,12 @@ class MainScreen(Screen[None]):
             ),
             ("Review dry-run changes", "dry_run", "dry_run", "Diff, apply or discard the copy"),
             (
+                "Timeline and rollback",
+                "timeline",
+                "timeline",
+                "Checkpoints; roll back files or talk",
+            ),
+            (
                 "Revoke session grants",
                 "revoke_grants",
                 "revoke_grants",
@@ -530,6 +537,13 @@ class MainScreen(Screen[None]):
             self.notify("This session is not in dry-run mode (m switches modes).", timeout=3)
             return
         self.app.push_screen(DryRunScreen(entry.control, entry.view.title))
+
+    def action_timeline(self) -> None:
+        from cockpit.ui.screens.timeline import TimelineScreen
+
+        entry = self.active_entry
+        if entry is not None:
+            self.app.push_screen(TimelineScreen(entry.control, entry.view.title))
 
     def action_revoke_grants(self) -> None:
         entry = self.active_entry
