@@ -29,6 +29,10 @@ bench: $(STAMP)
 	$(BIN)/python bench/store_bench.py
 	$(BIN)/python bench/engine_bench.py
 	$(BIN)/python bench/ui_bench.py
+	$(BIN)/python bench/health_bench.py
+	$(BIN)/python bench/policy_bench.py
+	$(BIN)/python bench/checkpoint_bench.py
+	$(BIN)/python bench/resume_bench.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

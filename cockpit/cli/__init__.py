@@ -24,6 +24,7 @@ COMMANDS: dict[str, str] = {
     "dry-run": "cockpit.cli.dry_run:dry_run_command",
     "checkpoints": "cockpit.cli.rollback:checkpoints_command",
     "rollback": "cockpit.cli.rollback:rollback_command",
+    "fork": "cockpit.cli.rollback:fork_command",
 }
 
 

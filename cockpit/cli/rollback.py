@@ -161,3 +161,29 @@ async def _timeline(file: Path, readonly: bool) -> AsyncIterator[tuple[Timeline,
             record_head(store.session_id, store.path, Head(seq, digest.hex()), "rollback")
     finally:
         await store.close()
+
+
+@click.command("fork")
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option("--at", "number", type=int, required=True, help="Checkpoint number to fork at.")
+@click.option("--session", "dest", type=click.Path(path_type=Path), help="The new session file.")
+@click.option(
+    "--workspace", type=click.Path(path_type=Path), help="A new folder for the fork's files."
+)
+def fork_command(file: Path, number: int, dest: Path | None, workspace: Path | None) -> None:
+    """Fork a session at checkpoint N: a new session file and a new workspace as they were.
+
+    The original is untouched; `cockpit resume NEW` continues the fork from before the
+    action the checkpoint names.
+    """
+    from cockpit.cli.startup import new_session_path
+    from cockpit.engine.fork import fork_session
+
+    if not file.is_file():
+        raise CockpitError(f"{file} does not exist; `cockpit ls` lists the sessions.")
+    dest = dest or new_session_path(file.parent, f"{file.stem[16:] or 'session'}-fork-{number}")
+    workspace = workspace or dest.with_name(dest.stem + "-workspace")
+    made = asyncio.run(fork_session(file, number, dest, workspace))
+    click.echo(f"session   {made}")
+    click.echo(f"workspace {workspace.resolve()}")
+    click.echo(f"Continue it with `cockpit resume {made}`.")

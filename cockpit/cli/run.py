@@ -175,6 +175,11 @@ def run_command(
 @click.option("--speed", type=SPEED, help="Scripted pacing factor.")
 @click.option("--quiet", "-q", is_flag=True, help="Print only tool calls and the outcome.")
 @click.option("--message", "-m", help="A message to the agent before it continues.")
+@click.option(
+    "--headless/--tui",
+    default=None,
+    help="Continue with the live log, or in the cockpit (default: the cockpit in a terminal).",
+)
 def resume_command(
     file: Path,
     yes: bool,
@@ -182,47 +187,35 @@ def resume_command(
     speed: float | None,
     quiet: bool,
     message: str | None,
+    headless: bool | None,
 ) -> None:
-    """Continue a saved session headless from where its events stop."""
+    """Continue a saved session from where its events stop: in the cockpit, or headless.
+
+    Without a terminal (a pipe, CI) it runs headless.
+    """
+    if headless is None:
+        headless = not (sys.stdin.isatty() and sys.stdout.isatty())
+    if not headless:
+        from cockpit.cli.startup import check_resumable
+        from cockpit.cli.tui import launch
+
+        asyncio.run(check_resumable(file))  # bad input: one sentence, before the screen opens
+
+        launch(demo=False, speed=speed, resume=[file], message=message)
+        return
     settings = load_settings()
 
     async def main() -> str:
-        from cockpit.engine.client import open_backend
-        from cockpit.engine.session import AgentSession
-        from cockpit.events import SessionStarted
-        from cockpit.store.session_file import SessionStore
+        from cockpit.cli.startup import open_session
 
-        store = await SessionStore.open(file)
-        first = [e async for e in store.iter_events(end_seq=1)]
-        if not first or not isinstance(first[0], SessionStarted):
-            await store.close()
-            raise CockpitError(f"{file} has no session_started event; it cannot be resumed.")
-        started = first[0]
-        if not Path(started.workspace).is_dir():
-            await store.close()
-            raise CockpitError(
-                f"The session's workspace {started.workspace} is gone; restore it to resume."
-            )
-        try:
-            backend = await open_backend(
-                model=None if started.backend == "scripted" else started.model,
-                scenario=started.scenario if started.backend == "scripted" else None,
-                speed=settings.speed if speed is None else speed,
-            )
-        except BaseException:
-            await store.close()
-            raise
         options: dict[str, Any] = {"interactive": False}
         if yes or yes_critical:
             options["mode"] = "yes"
             options["yes_critical"] = yes_critical
-        try:
-            session = await AgentSession.from_file(store, backend, **options)
-        except BaseException:
-            # Close both, or their threads and sockets keep the process alive after the error.
-            await store.close()
-            await backend.close()
-            raise
+        session, backend = await open_session(
+            file, settings.speed if speed is None else speed, **options
+        )
+        store = session.store
         if message:
             session.steer(message)
         click.echo(f"session   {store.path}")

@@ -121,3 +121,71 @@ async def start_session(
         retry_base_s=1.0 if backend.kind == "anthropic" else min(1.0, speed) * 0.5,
     )
     return session, backend
+
+
+async def open_session(
+    file: Path,
+    speed: float,
+    server: ScriptedServer | None = None,
+    verified: bool = False,
+    **options: Any,
+) -> tuple[AgentSession, Backend]:
+    """Open a saved session file to continue it (its chain verified, its backend ready)."""
+    from cockpit.engine.client import open_backend
+    from cockpit.engine.session import AgentSession
+    from cockpit.events import SessionStarted
+    from cockpit.store.session_file import SessionStore
+
+    store = await SessionStore.open(file)
+    first = [e async for e in store.iter_events(end_seq=1)]
+    if not first or not isinstance(first[0], SessionStarted):
+        await store.close()
+        raise CockpitError(f"{file} has no session_started event; it cannot be resumed.")
+    started = first[0]
+    if not Path(started.workspace).is_dir():
+        await store.close()
+        raise CockpitError(
+            f"The session's workspace {started.workspace} is gone; restore it to resume."
+        )
+    try:
+        backend = await open_backend(
+            model=None if started.backend == "scripted" else started.model,
+            scenario=started.scenario if started.backend == "scripted" else None,
+            speed=speed,
+            server=server,
+        )
+    except BaseException:
+        await store.close()
+        raise
+    try:
+        session = await AgentSession.from_file(store, backend, verified=verified, **options)
+    except BaseException:
+        # Close both, or their threads and sockets keep the process alive after the error.
+        await store.close()
+        await backend.close()
+        raise
+    return session, backend
+
+
+async def check_resumable(file: Path) -> None:
+    """Refuse (CockpitError) a file that cannot be continued, before the cockpit opens."""
+    from cockpit.events import SessionStarted
+    from cockpit.store.session_file import SessionStore
+
+    store = await SessionStore.open(file, readonly=True)
+    try:
+        checked = await store.verify()
+        if not checked.ok:
+            raise CockpitError(
+                f"{file} fails its audit check ({checked.reason}); it was changed outside "
+                "Cockpit, so it is not resumed — inspect it with `cockpit audit verify`."
+            )
+        first = [e async for e in store.iter_events(end_seq=1)]
+    finally:
+        await store.close()
+    if not first or not isinstance(first[0], SessionStarted):
+        raise CockpitError(f"{file} has no session_started event; it cannot be resumed.")
+    if not Path(first[0].workspace).is_dir():
+        raise CockpitError(
+            f"The session's workspace {first[0].workspace} is gone; restore it to resume."
+        )

@@ -29,6 +29,10 @@ class SessionLauncher:
         from cockpit.cli.startup import ensure_sessions_dir, load_settings, start_session
         from cockpit.engine.client import start_scripted_server
 
+        if request.resume:
+            # `cockpit resume` checked the chain before the screen opened (check_resumable).
+            return await self.open(Path(request.resume), request.goal, verified=True)
+
         settings = load_settings()
         if self._speed is None:
             self._speed = settings.speed
@@ -53,6 +57,31 @@ class SessionLauncher:
         session.start()
         return session
 
+    async def open(self, file: Path, message: str = "", verified: bool = False) -> AgentSession:
+        """Open a saved session in the cockpit; an interrupted one continues at once."""
+        from cockpit.cli.startup import load_settings, open_session
+        from cockpit.engine.client import start_scripted_server
+
+        settings = load_settings()
+        if self._speed is None:
+            self._speed = settings.speed
+        if self.server is None and await _ran_scripted(file):
+            self.server = await start_scripted_server(self._speed)
+        session, backend = await open_session(
+            file,
+            self._speed,
+            server=self.server,
+            interactive=True,
+            approval_timeout_s=settings.approval_timeout or None,
+            verified=verified,
+        )
+        self.sessions.append((session, backend))
+        if message:
+            session.steer(message)
+        elif session.status == "interrupted":
+            session.start()
+        return session
+
     async def close(self) -> None:
         """Stop what still runs (it can be resumed later), flush every file, stop the server."""
         await asyncio.gather(
@@ -65,8 +94,15 @@ class SessionLauncher:
             await self.server.stop()
 
 
-def launch(demo: bool, sessions_dir: Path | None = None, speed: float | None = None) -> None:
-    """Run the cockpit until the user quits; with `demo`, on three scripted sessions."""
+def launch(
+    demo: bool,
+    sessions_dir: Path | None = None,
+    speed: float | None = None,
+    resume: list[Path] | None = None,
+    message: str | None = None,
+) -> None:
+    """Run the cockpit until the user quits: on three scripted demo sessions, on saved
+    session files to continue (`resume`), or with the new-session dialog."""
     from cockpit.ui.app import CockpitApp
     from cockpit.ui.requests import NewSessionRequest
 
@@ -74,7 +110,9 @@ def launch(demo: bool, sessions_dir: Path | None = None, speed: float | None = N
     requests = (
         [NewSessionRequest(workspace="", goal="", scenario=name) for name in DEMO_SCENARIOS]
         if demo
-        else []
+        else [
+            NewSessionRequest(workspace="", goal=message or "", resume=str(f)) for f in resume or []
+        ]
     )
     app = CockpitApp(session_factory=launcher, requests=requests)
 
@@ -85,3 +123,16 @@ def launch(demo: bool, sessions_dir: Path | None = None, speed: float | None = N
             await launcher.close()
 
     asyncio.run(main())
+
+
+async def _ran_scripted(file: Path) -> bool:
+    """Whether a session file ran on the scripted model (a read-only look at its start)."""
+    from cockpit.events import SessionStarted
+    from cockpit.store.session_file import SessionStore
+
+    store = await SessionStore.open(file, readonly=True)
+    try:
+        first = [e async for e in store.iter_events(end_seq=1)]
+    finally:
+        await store.close()
+    return bool(first) and isinstance(first[0], SessionStarted) and first[0].backend == "scripted"

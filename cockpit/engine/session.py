@@ -215,16 +215,19 @@ class AgentSession:
         return session
 
     @classmethod
-    async def from_file(cls, store: SessionStore, backend: Backend, **options: Any) -> AgentSession:
+    async def from_file(
+        cls, store: SessionStore, backend: Backend, verified: bool = False, **options: Any
+    ) -> AgentSession:
         """Rebuild a session from its file; it continues where the events stop.
 
-        Only a file whose audit chain verifies is resumed, and everything the session does
-        next is derived from the chained events (the summary row is recomputed from them).
+        Only a file whose audit chain verifies is resumed (`verified`: the caller checked it
+        just now, in this process), and everything the session does next is derived from the
+        chained events (the summary row is recomputed from them).
         """
         from cockpit.errors import CockpitError
 
-        checked = await store.verify()
-        if not checked.ok:
+        checked = None if verified else await store.verify()
+        if checked is not None and not checked.ok:
             raise CockpitError(
                 f"{store.path} fails its audit check ({checked.reason}); it was changed outside "
                 "Cockpit, so it is not resumed — inspect it with `cockpit audit verify`."

@@ -12,6 +12,10 @@ from cockpit.health.memory import MemoryMetrics
 from cockpit.health.pace import PaceMetrics
 from cockpit.health.safety import SafetyMetrics
 
+# High-volume kinds no metric group reads (streamed text and output): skipped at once, so
+# folding a 100,000-event session on resume costs what its calls and turns cost.
+UNREAD_KINDS = frozenset({"text_delta", "tool_output", "thinking", "health_sample"})
+
 
 class HealthMonitor:
     """Folds events into every metric group (constant work per event).
@@ -45,6 +49,8 @@ class HealthMonitor:
         )
 
     def fold(self, event: Event) -> None:
+        if event.kind in UNREAD_KINDS:
+            return
         if isinstance(event, SessionStarted):
             self.memory.pin(event.goal)
         elif isinstance(event, ModelResponse):

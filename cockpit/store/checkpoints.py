@@ -74,7 +74,8 @@ FIELDS = [f.name for f in fields(Entry)]
 @dataclass
 class Manifest:
     entries: dict[str, Entry] = field(default_factory=dict)
-    skipped: list[str] = field(default_factory=list)  # over the size limit: not captured
+    # Not captured, and reported: over the size limit, or unreadable.
+    skipped: list[str] = field(default_factory=list)
 
     def to_json(self) -> bytes:
         """Compact: each entry a list in FIELDS order (thousands of entries per checkpoint)."""
@@ -93,9 +94,12 @@ class Manifest:
     def from_json(cls, raw: bytes) -> Manifest:
         try:
             data = json.loads(raw)
-            if data.get("fields") != FIELDS:
+            if data.get("version") == 1:  # entries as objects (the first layout)
+                entries = {_safe(p): Entry(**e) for p, e in data["entries"].items()}
+            elif data.get("fields") == FIELDS:
+                entries = {_safe(p): Entry(*e) for p, e in data["entries"].items()}
+            else:
                 raise ValueError("unknown manifest layout")
-            entries = {_safe(p): Entry(*e) for p, e in data["entries"].items()}
             return cls(entries, list(data.get("skipped", [])))
         except (ValueError, KeyError, TypeError) as exc:
             raise CockpitError(f"a checkpoint manifest is damaged ({exc})") from None
@@ -175,7 +179,10 @@ class Checkpointer:
                 manifest.entries[rel] = Entry("dir", mode=mode)
                 continue
             if stat.S_ISLNK(st.st_mode):
-                target = os.readlink(abspath)
+                try:
+                    target = os.readlink(abspath)
+                except OSError:
+                    continue  # gone meanwhile
                 manifest.entries[rel] = Entry("symlink", _sha(target.encode()), target=target)
                 continue
             if not stat.S_ISREG(st.st_mode) or _is_sqlite_side_file(rel, self.workspace):
@@ -197,8 +204,9 @@ class Checkpointer:
                 continue
             try:
                 kind, data = _read_content(Path(abspath))
-            except OSError as exc:
-                raise CockpitError(f"cannot checkpoint {rel}: {exc.strerror or exc}") from None
+            except OSError:
+                manifest.skipped.append(rel)  # unreadable (or gone meanwhile): reported
+                continue
             sha = _sha(data)
             if old is None or old.sha != sha:  # re-read but the same (a database): no new blob
                 blobs.setdefault(sha, data)
@@ -218,7 +226,10 @@ class Checkpointer:
                 rel = prefix + item.name
                 if _ignored(rel, item.name, patterns, item.is_dir(follow_symlinks=False)):
                     continue
-                st = item.stat(follow_symlinks=False)
+                try:
+                    st = item.stat(follow_symlinks=False)
+                except OSError:
+                    continue  # gone between the listing and the look
                 yield rel, st, item.path
                 if stat.S_ISDIR(st.st_mode):
                     stack.append((rel + "/", item.path))

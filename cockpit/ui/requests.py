@@ -17,3 +17,5 @@ class NewSessionRequest:
     scenario: str | None = None
     mode: ApprovalMode = "ask"
     title: str | None = None
+    # A saved session file to open and continue instead of starting a new session.
+    resume: str | None = None

@@ -6,6 +6,8 @@ the event models (pydantic), so the UI imports it only when the first session is
 
 from __future__ import annotations
 
+from collections import deque
+
 from cockpit.events import (
     ApiError,
     ApprovalDecided,
@@ -75,6 +77,9 @@ class SessionView:
         # Items that changed since the widgets last looked (index of first changed item).
         self.dirty_from: int | None = None
         self._text_blocks: dict[tuple[int, int], AssistantTextItem] = {}
+        # Blocks still streaming, and the keys of the latest blocks (bounded).
+        self._open_blocks: dict[tuple[int, int], AssistantTextItem] = {}
+        self._recent_keys: deque[tuple[int, int]] = deque(maxlen=64)
         self._thinking_seen: set[tuple[int, int]] = set()
         self._cards: dict[str, ToolCardItem] = {}
 
@@ -101,15 +106,26 @@ class SessionView:
         self._add(NoticeItem(level=level, text=text))
 
     def _close_streams(self, turn: int | None = None, interrupted: bool = False) -> None:
-        for key, item in list(self._text_blocks.items()):
+        """Mark the blocks still streaming (of `turn`, or all) complete.
+
+        Only open blocks are looked at, so the cost does not grow with the session's age.
+        """
+        for key, item in list(self._open_blocks.items()):
             if turn is not None and key[0] != turn:
                 continue
-            if not item.complete:
-                item.complete = True
-                item.interrupted = interrupted
-                self._changed(item)
-            if interrupted:
-                del self._text_blocks[key]
+            item.complete = True
+            item.interrupted = interrupted
+            self._changed(item)
+            del self._open_blocks[key]
+        if interrupted:
+            for key in self._open_turn_keys(turn):
+                self._text_blocks.pop(key, None)
+
+    def _open_turn_keys(self, turn: int | None) -> list[tuple[int, int]]:
+        """Keys of the text blocks of `turn` (the latest turns only are ever interrupted)."""
+        if turn is None:
+            return list(self._text_blocks)
+        return [k for k in self._recent_keys if k[0] == turn]
 
     def fold(self, event: Event, live: bool = True) -> Attention | None:
         """Apply one event; returns an Attention when it is a reason to call the user."""
@@ -202,6 +218,8 @@ class SessionView:
             self._close_streams()
             item = AssistantTextItem(turn=e.turn, block_index=e.block_index)
             self._text_blocks[key] = item
+            self._open_blocks[key] = item
+            self._recent_keys.append(key)
             self._add(item)
         item.parts.append(neutralize(e.text))
         self._changed(item)
@@ -222,6 +240,7 @@ class SessionView:
                 if item is None:
                     item = AssistantTextItem(turn=e.turn, block_index=index)
                     self._text_blocks[key] = item
+                    self._recent_keys.append(key)
                     self._add(item)
                 item.parts[:] = [neutralize(str(block.get("text", "")))]
                 item.complete = True

@@ -137,3 +137,36 @@ async def test_rollback_refuses_over_changes_made_outside_unless_forced(
     with pytest.raises(CockpitError, match="no checkpoint 99"):
         await session.rollback(99)
     await finish(session)
+
+
+async def test_fork_at_a_checkpoint_makes_a_new_session_and_workspace(
+    harness: Harness, tmp_path: Path
+) -> None:
+    from cockpit.engine.fork import fork_session
+    from cockpit.engine.session import AgentSession
+    from cockpit.store.session_file import SessionStore
+
+    session = await harness.new_session("rogue-action", mode="yes", yes_critical=True)
+    assert await finish(session) == "done"
+    assert not (session.workspace / "archive").exists()
+    source_tree = tree(session.workspace)
+    dest, ws = tmp_path / "fork.cockpit", tmp_path / "fork-ws"
+    await fork_session(session.store.path, 1, dest, ws)
+    assert len(list((ws / "archive").glob("*.csv"))) == 40  # as it was before rm -rf
+    assert tree(session.workspace) == source_tree  # the original is untouched
+    store = await SessionStore.open(dest)
+    assert (await store.verify()).ok
+    from cockpit.engine.client import Backend, scripted_client
+
+    backend = Backend(scripted_client(harness.server), session.backend.model, "scripted")
+    forked = await AgentSession.from_file(store, backend)
+    started = forked.events[0]
+    assert started.forked_from == session.session_id  # type: ignore[union-attr]
+    assert Path(started.workspace) == ws.resolve()  # type: ignore[union-attr]
+    # It continues from before the rm -rf turn: the agent proposes it again (denied headless).
+    assert await forked.wait() == "done"
+    proposed = [e.input.get("command") for e in kinds(list(forked.events), "tool_call_proposed")]
+    assert proposed.count("rm -rf archive/") == 1
+    await finish(forked)
+    with pytest.raises(CockpitError, match="already exists"):
+        await fork_session(session.store.path, 1, dest, tmp_path / "other")

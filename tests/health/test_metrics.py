@@ -204,3 +204,19 @@ def test_a_bad_watchdog_rule_names_the_rule_and_the_key() -> None:
         WatchdogRule.from_table(
             {"id": "x", "metric": "m", "threshold": 1, "action": "explode"}, "policy.toml"
         )
+
+
+def test_the_kinds_the_monitor_skips_are_read_by_no_metric_group() -> None:
+    """UNREAD_KINDS may only name kinds no health module mentions."""
+    import re
+    from pathlib import Path
+
+    import cockpit.health
+    from cockpit.events import EVENT_TYPES
+    from cockpit.health.monitor import UNREAD_KINDS
+
+    folder = Path(cockpit.health.__file__).parent
+    source = "".join(p.read_text() for p in folder.glob("*.py"))
+    for kind in UNREAD_KINDS:
+        name = EVENT_TYPES[kind].__name__
+        assert not re.search(rf"\b{name}\b", source), f"{name} is read by a health module"

@@ -122,3 +122,36 @@ async def test_rogue_action_stops_on_every_dangerous_proposal_and_denials_change
     assert sorted(p.name for p in (workspace / "archive").iterdir()) == archive
     assert "orders" in _tables(workspace)  # the DROP TABLE was denied
     assert not Path("/etc/cron.d/orders-pipeline").exists()
+
+
+async def test_resume_opens_a_saved_session_in_the_cockpit_and_a_steer_continues_it(
+    tmp_path: Path,
+) -> None:
+    from cockpit.cli.startup import check_resumable
+
+    launcher = SessionLauncher(tmp_path / "sessions", speed=0)
+    request = NewSessionRequest(workspace="", goal="", scenario="ingestion-failure")
+    app = CockpitApp(session_factory=launcher, requests=[request], persist_theme=False)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await _until(pilot, lambda: bool(launcher.sessions))
+        first: AgentSession = launcher.sessions[0][0]
+        await _until(pilot, lambda: first.status == "done")
+    await launcher.close()
+    path = first.store.path
+    await check_resumable(path)
+
+    reopened = SessionLauncher(tmp_path / "sessions", speed=0)
+    again = NewSessionRequest(workspace="", goal="", resume=str(path))
+    app = CockpitApp(session_factory=reopened, requests=[again], persist_theme=False)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await _until(pilot, lambda: bool(app.main.sessions))
+        session: AgentSession = reopened.sessions[0][0]
+        entry = app.main.sessions[session.session_id]
+        assert entry.view.title == first.events[0].title  # type: ignore[union-attr]
+        assert len(session.events) >= len(first.events)
+        session.steer("Also list the quarantine folder.")
+        await _until(
+            pilot,
+            lambda: session.status == "done" and any(e.kind == "steered" for e in session.events),
+        )
+    await reopened.close()

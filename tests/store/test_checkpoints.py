@@ -145,14 +145,20 @@ async def test_limits_and_ignores_are_reported_not_silent(
     assert "app.log" not in paths and ".cockpitignore" in paths
 
 
-async def test_a_checkpoint_survives_reopening_the_file(workspace: Path, tmp_path: Path) -> None:
-    store = await SessionStore.create(tmp_path / "r.cockpit")
+async def test_an_unreadable_file_is_reported_and_the_rest_captured(
+    workspace: Path, store: SessionStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from cockpit.store import checkpoints
+
+    (workspace / "locked.txt").write_text("x")
+    real = checkpoints._read_content
+
+    def read(path: Path) -> tuple[str, bytes]:
+        if path.name == "locked.txt":  # as root nothing is unreadable: inject the failure
+            raise PermissionError(13, "Permission denied")
+        return real(path)
+
+    monkeypatch.setattr(checkpoints, "_read_content", read)
     capture = await Checkpointer(store, workspace).capture()
-    await store.close()
-    before = tree(workspace)
-    sh(workspace, "rm -rf data pipeline.py warehouse.db")
-    reopened = await SessionStore.open(tmp_path / "r.cockpit")
-    checkpointer = Checkpointer(reopened, workspace)
-    await checkpointer.restore(await checkpointer.load(capture.sha))
-    await reopened.close()
-    assert tree(workspace) == before
+    assert capture.manifest.skipped == ["locked.txt"]
+    assert "pipeline.py" in capture.manifest.entries
