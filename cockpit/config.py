@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -16,6 +14,7 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from cockpit.atomic import write_atomically
 from cockpit.defaults import DEFAULT_MODEL
 from cockpit.errors import CockpitError
 from cockpit.folders import CHECKOUT_DIR, config_file, default_sessions_dir
@@ -97,22 +96,5 @@ def save_setting(key: str, value: str) -> None:
                 f"then set {key} again."
             ) from None
     data[key] = value
-    write_atomically(path, tomli_w.dumps(data).encode("utf-8"))
-
-
-def write_atomically(path: Path, payload: bytes) -> None:
-    """Write `payload` to `path` so that a crash leaves either the old or the new file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    tmp = Path(tmp_name)
-    try:
-        with os.fdopen(fd, "wb") as out:
-            out.write(payload)
-            out.flush()
-            os.fsync(out.fileno())
-        if path.exists():
-            os.chmod(tmp, path.stat().st_mode & 0o7777)
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+    # A new config file is private to the user (it may name endpoints and keys).
+    write_atomically(path, tomli_w.dumps(data).encode("utf-8"), None if path.exists() else 0o600)

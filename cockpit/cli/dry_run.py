@@ -36,15 +36,8 @@ async def _main(file: Path, show_diff: bool, action: str | None) -> None:
 
     store = await SessionStore.open(file, readonly=action is None)
     try:
-        checked = await store.verify()
-        if not checked.ok:
-            raise CockpitError(
-                f"{file} fails its audit check ({checked.reason}); inspect it with "
-                "`cockpit audit verify` before applying anything from it."
-            )
-        first = [e async for e in store.iter_events(end_seq=1)]
-        if not first or not isinstance(first[0], SessionStarted):
-            raise CockpitError(f"{file} has no session_started event.")
+        first = await store.read_intact("applied from", first_only=True)
+        assert isinstance(first[0], SessionStarted)
         root = dry_run_root(store.path)
         if not (root / "manifest.json").is_file():
             raise CockpitError(
@@ -64,7 +57,8 @@ async def _main(file: Path, show_diff: bool, action: str | None) -> None:
                 click.echo(copy.diff(change.path))
         if action is None or not changes:
             return
-        last = [e async for e in store.iter_events(start_seq=max(1, checked.checked))]
+        head_seq, _ = await store.head()
+        last = [e async for e in store.iter_events(start_seq=max(1, head_seq))]
         versions = {}
         if last:
             versions = {

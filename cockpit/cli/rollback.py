@@ -124,21 +124,12 @@ def _working_copy(file: Path, events: list[Event]) -> Path:
 @asynccontextmanager
 async def _timeline(file: Path, readonly: bool) -> AsyncIterator[tuple[Timeline, SessionStore]]:
     from cockpit.engine.rollback import Timeline
-    from cockpit.events import SessionStarted
     from cockpit.store.checkpoints import Checkpointer
     from cockpit.store.session_file import SessionStore
 
     store = await SessionStore.open(file, readonly=readonly)
     try:
-        checked = await store.verify()
-        if not checked.ok:
-            raise CockpitError(
-                f"{file} fails its audit check ({checked.reason}); inspect it with "
-                "`cockpit audit verify` before rolling anything back from it."
-            )
-        events: list[Event] = [e async for e in store.iter_events()]
-        if not events or not isinstance(events[0], SessionStarted):
-            raise CockpitError(f"{file} has no session_started event.")
+        events = await store.read_intact("rolled back")
         workspace = _working_copy(file, events)
         if not workspace.is_dir():
             raise CockpitError(f"The session's workspace {workspace} is gone; restore it first.")

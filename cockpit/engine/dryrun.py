@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any, BinaryIO, Literal
 
+from cockpit.atomic import write_atomically
 from cockpit.errors import CockpitError
 from cockpit.events import DryRunSettled
 
@@ -171,20 +172,6 @@ def _entry_from_json(raw: Any) -> _Entry:
 
 def _entry_to_json(entry: _Entry) -> dict[str, Any]:
     return {k: v for k, v in vars(entry).items() if v is not None}
-
-
-def _write_atomically(path: Path, data: bytes) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
 
 
 def _force_rmtree(path: Path) -> None:
@@ -367,7 +354,7 @@ class WorkspaceCopy:
             "workspace": str(self.workspace),
             "entries": {k: _entry_to_json(entries[k]) for k in sorted(entries)},
         }
-        _write_atomically(self._root / "manifest.json", json.dumps(doc, indent=1).encode())
+        write_atomically(self._root / "manifest.json", json.dumps(doc, indent=1).encode())
         wanted = {e.sha256 for e in entries.values() if e.sha256}
         for blob in (self._root / "blobs").glob("*/*"):
             if blob.name not in wanted:

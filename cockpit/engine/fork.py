@@ -13,7 +13,7 @@ from pathlib import Path
 
 from cockpit.engine.rollback import checkpoints, conversation_cut, find_checkpoint
 from cockpit.errors import CockpitError
-from cockpit.events import Event, SessionEnded, SessionStarted, UserMessage
+from cockpit.events import SessionEnded, SessionStarted, UserMessage
 from cockpit.store.checkpoints import Checkpointer, Manifest
 from cockpit.store.session_file import SessionStore
 
@@ -26,14 +26,8 @@ async def fork_session(source: Path, number: int, dest: Path, workspace: Path) -
         raise CockpitError(f"{workspace} is not empty; the fork needs a new workspace folder.")
     src = await SessionStore.open(source, readonly=True)
     try:
-        checked = await src.verify()
-        if not checked.ok:
-            raise CockpitError(
-                f"{source} fails its audit check ({checked.reason}); it is not forked."
-            )
-        events: list[Event] = [e async for e in src.iter_events()]
-        if not events or not isinstance(events[0], SessionStarted):
-            raise CockpitError(f"{source} has no session_started event.")
+        events = await src.read_intact("forked")
+        assert isinstance(events[0], SessionStarted)
         target = find_checkpoint(events, number)
         cut = conversation_cut(events, target)
         kept = [e for e in events[1:] if e.seq <= cut and not isinstance(e, SessionEnded)]

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
+from cockpit.atomic import write_atomically
 from cockpit.errors import CockpitError
 
 if TYPE_CHECKING:
@@ -300,7 +301,9 @@ class Checkpointer:
                     path.unlink()
                 os.symlink(entry.target, path)
             else:
-                _write_atomically(path, contents[change.path], entry.mode)
+                if path.is_dir() and not path.is_symlink():
+                    _remove_tree(path)
+                write_atomically(path, contents[change.path], entry.mode)
                 if entry.kind == "sqlite":
                     _remove_side_files(path)
 
@@ -390,19 +393,3 @@ def _remove_tree(path: Path) -> None:
         path.unlink()
     else:
         shutil.rmtree(path, ignore_errors=True)
-
-
-def _write_atomically(path: Path, data: bytes, mode: int) -> None:
-    if path.is_dir() and not path.is_symlink():
-        _remove_tree(path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".cockpit-restore-")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp, mode)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise

@@ -487,12 +487,7 @@ class SessionStore:
 
     def append(self, event: EventBase) -> Event:
         """Stamp, redact and queue one event; never waits for the disk."""
-        if self.readonly:
-            raise CockpitError(f"{self.path} was opened read-only; events cannot be appended.")
-        if self._failure is not None:
-            raise self._failure_error()
-        if self._closing:
-            raise CockpitError(f"{self.path} is closed; events cannot be appended.")
+        self.check_writable()
         seq = self._next_seq
         stamped: Any = _stamp(event, self.session_id, seq)
         data = _canonical(stamped)
@@ -803,6 +798,26 @@ class SessionStore:
             ]
         )
         return sha
+
+    async def read_intact(self, doing: str, first_only: bool = False) -> list[Event]:
+        """The events of a file whose chain verifies and which starts with session_started.
+
+        CockpitError otherwise, saying why it is not `doing` ("resumed", "forked"...).
+        `first_only` returns just the session_started event.
+        """
+        from cockpit.events import SessionStarted
+
+        checked = await self.verify()
+        if not checked.ok:
+            raise CockpitError(
+                f"{self.path} fails its audit check ({checked.reason}); it was changed outside "
+                f"Cockpit, so it is not {doing} — inspect it with `cockpit audit verify`."
+            )
+        end = 1 if first_only else None
+        events: list[Event] = [e async for e in self.iter_events(end_seq=end)]
+        if not events or not isinstance(events[0], SessionStarted):
+            raise CockpitError(f"{self.path} has no session_started event; it cannot be {doing}.")
+        return events
 
     async def put_blobs(self, items: list[tuple[str, bytes]]) -> None:
         """Store many (sha256 hex, data) pairs in one transaction; known ones are skipped."""

@@ -16,36 +16,13 @@ from cockpit.policy.gate import GrantRequest
 from cockpit.scripted.scenario import parse_scenario
 from cockpit.store.session_file import SessionStore
 
-# Three HIGH writes outside the workspace (into the test's tmp dir): two alike, one not.
-OUTSIDE = """
-[scenario]
-name = "outside-writes"
-goal = "Write the three report files next to the workspace."
-
-[[turn]]
-text = "First report."
-tools = [{ name = "bash", input = { command = "echo one > ../out-1.txt" } }]
-
-[[turn]]
-text = "Second report."
-tools = [{ name = "bash", input = { command = "echo two > ../out-2.txt" } }]
-
-[[turn]]
-text = "Third, somewhere else."
-tools = [{ name = "bash", input = { command = "echo three > ../elsewhere.txt" } }]
-
-[[turn]]
-text = "Fourth, like the first two."
-tools = [{ name = "bash", input = { command = "echo four > ../out-4.txt" } }]
-
-[[turn]]
-text = "All written."
-"""
+# Four HIGH writes outside the workspace (into the test's tmp dir): three alike, one not.
+OUTSIDE = Path(__file__).parents[1] / "data" / "outside-writes.toml"
 
 
 @pytest.fixture
 async def harness(tmp_path: Path) -> AsyncIterator[Harness]:
-    scenario = parse_scenario(tomllib.loads(OUTSIDE), "outside-writes.toml")
+    scenario = parse_scenario(tomllib.loads(OUTSIDE.read_text()), str(OUTSIDE))
     h = await start_harness(tmp_path, {"outside-writes": scenario})
     yield h
     await h.server.stop()

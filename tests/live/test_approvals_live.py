@@ -6,14 +6,14 @@ their requests with keys in the cockpit: grants, expiry, timeouts, edits, the in
 
 from __future__ import annotations
 
-import asyncio
 import tomllib
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
+from live_helpers import until as _until
 from textual.pilot import Pilot
 from textual.widgets import Input, Select, TextArea
 
@@ -28,30 +28,7 @@ from cockpit.ui.app import CockpitApp
 from cockpit.ui.screens.approval import ApprovalScreen
 
 SIZE = (160, 48)
-WRITES = """
-[scenario]
-name = "outside-writes"
-goal = "Write the report files next to the workspace."
-
-[[turn]]
-text = "First report."
-tools = [{ name = "bash", input = { command = "echo one > ../out-1.txt" } }]
-
-[[turn]]
-text = "Second report."
-tools = [{ name = "bash", input = { command = "echo two > ../out-2.txt" } }]
-
-[[turn]]
-text = "Third, somewhere else."
-tools = [{ name = "bash", input = { command = "echo three > ../elsewhere.txt" } }]
-
-[[turn]]
-text = "Fourth, like the first two."
-tools = [{ name = "bash", input = { command = "echo four > ../out-4.txt" } }]
-
-[[turn]]
-text = "All written."
-"""
+WRITES = Path(__file__).parents[1] / "data" / "outside-writes.toml"
 
 
 @dataclass
@@ -89,7 +66,7 @@ class Rig:
 @pytest.fixture
 async def rig(tmp_path: Path) -> AsyncIterator[Rig]:
     scenarios = shipped_scenarios()
-    scenarios["outside-writes"] = parse_scenario(tomllib.loads(WRITES), "outside-writes.toml")
+    scenarios["outside-writes"] = parse_scenario(tomllib.loads(WRITES.read_text()), str(WRITES))
     server = ScriptedServer(scenarios, speed=0)
     await server.start()
     rig = Rig(tmp_path, server, [])
@@ -99,15 +76,6 @@ async def rig(tmp_path: Path) -> AsyncIterator[Rig]:
         await session.store.close()
         await session.backend.client.close()
     await server.stop()
-
-
-async def _until(pilot: Pilot[None], check: Callable[[], bool], timeout: float = 20.0) -> None:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while not check():
-        if loop.time() > deadline:
-            raise AssertionError(f"timed out waiting for {check.__doc__ or check}")
-        await pilot.pause(0.05)
 
 
 def _dialog(app: CockpitApp) -> ApprovalScreen | None:

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import asyncio
 import sqlite3
-from collections.abc import Callable
 from pathlib import Path
 
-from textual.pilot import Pilot
+from live_helpers import until as _until
 
 from cockpit.cli.tui import SessionLauncher
 from cockpit.engine.session import AgentSession
@@ -15,15 +13,6 @@ from cockpit.store.session_file import SessionStore
 from cockpit.ui.app import CockpitApp
 from cockpit.ui.requests import NewSessionRequest
 from cockpit.ui.screens.approval import ApprovalScreen
-
-
-async def _until(pilot: Pilot[None], check: Callable[[], bool], timeout: float = 20.0) -> None:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while not check():
-        if loop.time() > deadline:
-            raise AssertionError(f"timed out waiting for {check.__doc__ or check}")
-        await pilot.pause(0.05)
 
 
 def _tables(workspace: Path) -> set[str]:

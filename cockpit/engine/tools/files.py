@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import fnmatch
 import os
 import re
 import stat
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from cockpit.atomic import write_atomically
 from cockpit.engine.tools.base import ToolContext, ToolInputError, ToolResult, cap_text, error
 from cockpit.engine.tools.paths import display_path, resolve_in_workspace
 
@@ -53,31 +52,6 @@ def _read_text(real: Path, shown: str) -> str:
         raise ToolInputError(
             f"{shown} is not valid UTF-8 text (byte {exc.start}); refused as binary"
         ) from None
-
-
-def atomic_write(real: Path, data: bytes) -> None:
-    """Write via a temporary file in the same directory and rename over the target."""
-    real.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        mode: int | None = stat.S_IMODE(os.stat(real).st_mode)
-    except FileNotFoundError:
-        mode = None
-    fd, tmp = tempfile.mkstemp(dir=real.parent, prefix=f".{real.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        if mode is None:
-            umask = os.umask(0)
-            os.umask(umask)
-            mode = 0o666 & ~umask
-        os.chmod(tmp, mode)
-        os.replace(tmp, real)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
 
 
 def _str(tool_input: dict[str, Any], key: str, default: str | None = None) -> str:
@@ -223,7 +197,7 @@ class WriteFileTool(_FileTool):
             raise ToolInputError(f"{shown} is a directory")
         existed = real.exists()
         data = content.encode("utf-8")
-        atomic_write(real, data)
+        write_atomically(real, data)
         verb = "overwrote" if existed else "created"
         return ToolResult(f"{verb} {shown} ({len(data)} bytes written)")
 
@@ -277,7 +251,7 @@ class EditFileTool(_FileTool):
                 "add surrounding context to make it unique, or set replace_all; file unchanged"
             )
         updated = text.replace(old, new) if replace_all else text.replace(old, new, 1)
-        atomic_write(real, updated.encode("utf-8"))
+        write_atomically(real, updated.encode("utf-8"))
         noun = "occurrence" if count == 1 else "occurrences"
         return ToolResult(f"edited {shown}: replaced {count} {noun}")
 
