@@ -216,6 +216,12 @@ def resume_command(
             file, settings.speed if speed is None else speed, **options
         )
         store = session.store
+        outside = await session.check_workspace()
+        if outside:
+            click.echo(
+                f"warning: {len(outside)} path(s) changed outside Cockpit since the last "
+                "checkpoint; continuing on the workspace as it is (`cockpit rollback` restores)."
+            )
         if message:
             session.steer(message)
         click.echo(f"session   {store.path}")

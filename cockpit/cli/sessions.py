@@ -57,29 +57,6 @@ STATUS_STYLE = {
 LIVE_STATUSES = {"running", "waiting", "paused"}
 
 
-def list_sessions(folder: Path) -> tuple[list[object], list[tuple[Path, str]]]:
-    """(summaries newest first, [(file, problem)]) for every *.cockpit file in `folder`."""
-    from cockpit.store.schema import SUFFIX
-    from cockpit.store.session_file import read_summary_sync
-
-    if not folder.exists():
-        raise CockpitError(
-            f"The sessions folder {folder} does not exist; run a session first or pass another "
-            "folder."
-        )
-    if not folder.is_dir():
-        raise CockpitError(f"{folder} is not a folder; pass the folder that holds .cockpit files.")
-    summaries = []
-    problems: list[tuple[Path, str]] = []
-    for path in sorted(folder.glob(f"*{SUFFIX}")):
-        try:
-            summaries.append(read_summary_sync(path))
-        except CockpitError as exc:
-            problems.append((path, str(exc)))
-    summaries.sort(key=lambda s: s.last_activity, reverse=True)
-    return list(summaries), problems
-
-
 def render_ls(folder: Path, width: int | None = None, file: IO[str] | None = None) -> int:
     """Print the sessions table; returns the number of sessions listed."""
     import time
@@ -87,7 +64,7 @@ def render_ls(folder: Path, width: int | None = None, file: IO[str] | None = Non
     from rich.console import Console
     from rich.table import Table
 
-    from cockpit.store.session_file import session_in_use
+    from cockpit.store.session_file import list_sessions, session_in_use
     from cockpit.store.summary import SessionSummary
 
     summaries, problems = list_sessions(folder)

@@ -30,8 +30,7 @@ class SessionLauncher:
         from cockpit.engine.client import start_scripted_server
 
         if request.resume:
-            # `cockpit resume` checked the chain before the screen opened (check_resumable).
-            return await self.open(Path(request.resume), request.goal, verified=True)
+            return await self.open(Path(request.resume), request.goal, request.verified)
 
         settings = load_settings()
         if self._speed is None:
@@ -76,9 +75,11 @@ class SessionLauncher:
             verified=verified,
         )
         self.sessions.append((session, backend))
+        # Changed outside Cockpit: nothing continues on its own; the warning says what to do.
+        changed = await session.check_workspace()
         if message:
             session.steer(message)
-        elif session.status == "interrupted":
+        elif session.status == "interrupted" and not changed:
             session.start()
         return session
 
@@ -111,10 +112,12 @@ def launch(
         [NewSessionRequest(workspace="", goal="", scenario=name) for name in DEMO_SCENARIOS]
         if demo
         else [
-            NewSessionRequest(workspace="", goal=message or "", resume=str(f)) for f in resume or []
+            # `cockpit resume` verified the file before the screen opened (check_resumable).
+            NewSessionRequest(workspace="", goal=message or "", resume=str(f), verified=True)
+            for f in resume or []
         ]
     )
-    app = CockpitApp(session_factory=launcher, requests=requests)
+    app = CockpitApp(session_factory=launcher, requests=requests, sessions_dir=sessions_dir)
 
     async def main() -> None:
         try:

@@ -412,6 +412,37 @@ class AgentSession:
             self._timeline = Timeline(self._events, Checkpointer(self.store, workspace), self._emit)
         return self._timeline
 
+    async def check_workspace(self) -> list[Difference]:
+        """On resume: what changed in the workspace since Cockpit last left it.
+
+        When something did, a warning is recorded (the cockpit shows it and the timeline
+        offers the rollback); the caller decides whether to continue.
+        """
+        from cockpit.engine.rollback import known_state
+
+        known = known_state(self._events)
+        if not known:
+            return []
+        checkpointer = self.timeline.checkpointer
+        outside = await checkpointer.plan(await checkpointer.load(known))
+        if outside:
+            shown = ", ".join(d.path for d in outside[:3])
+            more = f" and {len(outside) - 3} more" if len(outside) > 3 else ""
+            self._emit(
+                WatchdogAlert(
+                    metric="workspace.changed_outside",
+                    value=len(outside),
+                    threshold=1,
+                    action="warn",
+                    rule="resume.workspace_changed",
+                    message=(
+                        f"the workspace changed outside Cockpit since the last checkpoint "
+                        f"({shown}{more}): press t to see it and roll back, or steer to go on"
+                    ),
+                )
+            )
+        return outside
+
     async def rollback_plan(self, number: int) -> tuple[list[Difference], list[Difference]]:
         """(what restoring checkpoint `number` changes now, what changed outside Cockpit)."""
         running = self._task is not None and not self._task.done()

@@ -246,6 +246,28 @@ def read_summary_sync(path: Path) -> SessionSummary:
         conn.close()
 
 
+def list_sessions(folder: Path) -> tuple[list[SessionSummary], list[tuple[Path, str]]]:
+    """(summaries newest first, [(file, problem)]) for every *.cockpit file in `folder`."""
+    from cockpit.store.schema import SUFFIX
+
+    if not folder.exists():
+        raise CockpitError(
+            f"The sessions folder {folder} does not exist; run a session first or pass another "
+            "folder."
+        )
+    if not folder.is_dir():
+        raise CockpitError(f"{folder} is not a folder; pass the folder that holds .cockpit files.")
+    summaries: list[SessionSummary] = []
+    problems: list[tuple[Path, str]] = []
+    for path in sorted(folder.glob(f"*{SUFFIX}")):
+        try:
+            summaries.append(read_summary_sync(path))
+        except CockpitError as exc:
+            problems.append((path, str(exc)))
+    summaries.sort(key=lambda s: s.last_activity, reverse=True)
+    return summaries, problems
+
+
 async def read_summary(path: Path) -> SessionSummary:
     """The summary of a session file without reading its events (fast, for `cockpit ls`)."""
     return await asyncio.to_thread(read_summary_sync, Path(path))

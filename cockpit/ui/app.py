@@ -6,6 +6,7 @@ import gc
 import time
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from functools import partial
+from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
 from textual import events
@@ -46,6 +47,7 @@ class CockpitApp(App[None]):
         Binding("question_mark", "help", "Help", key_display="?"),
         Binding("ctrl+p", "command_palette", "Palette", show=False),
         Binding("n", "new_session", "New", show=False),
+        Binding("o", "open_session", "Open…", show=False),
         Binding("T", "next_theme", "Theme", show=False),
         Binding("q", "quit", "Quit", show=False),
         Binding("ctrl+q", "quit", "Quit", show=False, priority=True),
@@ -62,6 +64,7 @@ class CockpitApp(App[None]):
         clock: Callable[[], float] | None = None,
         persist_theme: bool = True,
         ask_when_empty: bool = True,
+        sessions_dir: Path | None = None,
     ) -> None:
         super().__init__()
         self.initial_sessions = list(sessions or [])
@@ -70,6 +73,7 @@ class CockpitApp(App[None]):
         self.clock = clock or time.time
         self.persist_theme = persist_theme
         self.ask_when_empty = ask_when_empty
+        self.sessions_dir = sessions_dir  # the session browser's folder (else the setting's)
         self.cockpit_themes: list[str] = []
         for found in load_themes().values():
             self.register_theme(found)
@@ -265,6 +269,30 @@ class CockpitApp(App[None]):
         ]
         self.push_screen(HelpScreen(groups))
 
+    def action_open_session(self) -> None:
+        """Browse the saved sessions and open one in a pane (to read, steer or roll back)."""
+        from cockpit.ui.screens.sessions import SessionBrowser
+
+        if self.session_factory is None:
+            self.notify("This cockpit cannot open sessions (a replay).", timeout=3)
+            return
+        folder = self.sessions_dir
+        if folder is None:
+            from cockpit.config import load_settings
+
+            folder = load_settings().resolved_sessions_dir()
+        open_ids = {e.control.session_id for e in self.main.sessions.values()}
+
+        def chosen(path: Path | None) -> None:
+            if path is None:
+                return
+            from cockpit.ui.requests import NewSessionRequest
+
+            request = NewSessionRequest(workspace="", goal="", resume=str(path))
+            self.run_worker(self._create_sessions([request]), group="sessions")
+
+        self.push_screen(SessionBrowser(folder, open_ids), chosen)
+
     def action_new_session(self) -> None:
         from cockpit.ui.screens.new_session import NewSessionScreen
 
@@ -294,6 +322,14 @@ class CockpitApp(App[None]):
             out.append(
                 PaletteCommand(
                     "New session", self.action_new_session, with_hint("Start a session", hint)
+                )
+            )
+            opened = key_hint(self, self.BINDINGS, "open_session")
+            out.append(
+                PaletteCommand(
+                    "Open a saved session",
+                    self.action_open_session,
+                    with_hint("Browse the sessions folder: read, continue, roll back", opened),
                 )
             )
         for name in self.cockpit_themes:

@@ -19,3 +19,4 @@ class NewSessionRequest:
     title: str | None = None
     # A saved session file to open and continue instead of starting a new session.
     resume: str | None = None
+    verified: bool = False  # its chain was verified just now (by `cockpit resume`)

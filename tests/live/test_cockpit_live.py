@@ -144,3 +144,61 @@ async def test_resume_opens_a_saved_session_in_the_cockpit_and_a_steer_continues
             lambda: session.status == "done" and any(e.kind == "steered" for e in session.events),
         )
     await reopened.close()
+
+
+async def test_the_session_browser_opens_a_saved_session(tmp_path: Path) -> None:
+    from cockpit.ui.screens.sessions import SessionBrowser
+
+    folder = tmp_path / "sessions"
+    launcher = SessionLauncher(folder, speed=0)
+    request = NewSessionRequest(workspace="", goal="", scenario="schema-drift")
+    app = CockpitApp(session_factory=launcher, requests=[request], persist_theme=False)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await _until(pilot, lambda: bool(launcher.sessions))
+        saved: AgentSession = launcher.sessions[0][0]
+        await _until(pilot, lambda: saved.status == "done")
+    await launcher.close()
+
+    browser_launcher = SessionLauncher(folder, speed=0)
+    app = CockpitApp(
+        session_factory=browser_launcher, persist_theme=False, ask_when_empty=False,
+        sessions_dir=folder,
+    )  # fmt: skip
+    async with app.run_test(size=(160, 48)) as pilot:
+        await pilot.pause()
+        await pilot.press("o")
+        await _until(pilot, lambda: isinstance(app.screen, SessionBrowser))
+        assert str(saved.store.path) in app.screen.paths  # type: ignore[attr-defined]
+        await pilot.press("enter")
+        await _until(pilot, lambda: saved.session_id in app.main.sessions)
+        entry = app.main.sessions[saved.session_id]
+        assert entry.view.title == saved.events[0].title  # type: ignore[union-attr]
+    await browser_launcher.close()
+
+
+async def test_opening_a_session_whose_workspace_changed_warns_and_waits(tmp_path: Path) -> None:
+    from cockpit.cli.startup import check_resumable
+
+    folder = tmp_path / "sessions"
+    launcher = SessionLauncher(folder, speed=0)
+    request = NewSessionRequest(workspace="", goal="", scenario="ingestion-failure")
+    app = CockpitApp(session_factory=launcher, requests=[request], persist_theme=False)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await _until(pilot, lambda: bool(launcher.sessions))
+        saved: AgentSession = launcher.sessions[0][0]
+        await _until(pilot, lambda: saved.status == "done")
+    await launcher.close()
+    (saved.workspace / "pipeline.py").write_text("# edited by hand overnight\n")
+    await check_resumable(saved.store.path)
+
+    reopened = SessionLauncher(folder, speed=0)
+    again = NewSessionRequest(workspace="", goal="", resume=str(saved.store.path))
+    app = CockpitApp(session_factory=reopened, requests=[again], persist_theme=False)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await _until(pilot, lambda: saved.session_id in app.main.sessions)
+        session: AgentSession = reopened.sessions[0][0]
+        alerts = [e for e in session.events if e.kind == "watchdog_alert"]
+        assert alerts and alerts[-1].rule == "resume.workspace_changed"  # type: ignore[attr-defined]
+        assert "pipeline.py" in alerts[-1].message  # type: ignore[attr-defined]
+        assert session.status == "done"  # nothing continued on its own
+    await reopened.close()
