@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from cockpit.events import ApprovalMode, Event, SessionStatus
@@ -73,6 +74,10 @@ class SessionControl(Protocol):
         ...
 
     def discard_dry_run(self) -> list[Change]: ...
+
+    async def fork(self, number: int) -> Path:
+        """A new session file and workspace as they were at checkpoint `number`."""
+        ...
 
     async def rollback_plan(self, number: int) -> tuple[list[Difference], list[Difference]]:
         """(what restoring checkpoint `number` changes, what changed outside Cockpit)."""

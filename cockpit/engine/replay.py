@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import time
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from cockpit.events import (
@@ -157,6 +158,9 @@ class ReplayControl:
 
     def discard_dry_run(self) -> list[Change]:
         return []
+
+    async def fork(self, number: int) -> Path:
+        raise _not_live()
 
     async def rollback_plan(self, number: int) -> tuple[list[Difference], list[Difference]]:
         raise _not_live()

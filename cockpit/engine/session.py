@@ -443,6 +443,20 @@ class AgentSession:
             )
         return outside
 
+    async def fork(self, number: int) -> Path:
+        """Fork this session at checkpoint `number` into a new file and workspace beside it."""
+        from cockpit.engine.fork import fork_session
+
+        self.timeline.find(number)
+        await self.store.flush()
+        base = self.store.path
+        n = 1
+        dest = base.with_name(f"{base.stem}-fork-{number}{base.suffix}")
+        while dest.exists() or dest.with_name(dest.stem + "-workspace").exists():
+            n += 1
+            dest = base.with_name(f"{base.stem}-fork-{number}-{n}{base.suffix}")
+        return await fork_session(base, number, dest, dest.with_name(dest.stem + "-workspace"))
+
     async def rollback_plan(self, number: int) -> tuple[list[Difference], list[Difference]]:
         """(what restoring checkpoint `number` changes now, what changed outside Cockpit)."""
         running = self._task is not None and not self._task.done()

@@ -15,7 +15,7 @@ from textual.binding import Binding, BindingType
 from textual.screen import Screen
 
 from cockpit.ui.commands import AppCommands, PaletteCommand, key_hint, with_hint
-from cockpit.ui.messages import AttentionNeeded, ReviewRequested
+from cockpit.ui.messages import AttentionNeeded, OpenSessionRequested, ReviewRequested
 from cockpit.ui.requests import NewSessionRequest
 from cockpit.ui.screens.main import MainScreen
 from cockpit.ui.themes import DEFAULT_THEME, load_themes, saved_theme
@@ -284,14 +284,23 @@ class CockpitApp(App[None]):
         open_ids = {e.control.session_id for e in self.main.sessions.values()}
 
         def chosen(path: Path | None) -> None:
-            if path is None:
-                return
-            from cockpit.ui.requests import NewSessionRequest
-
-            request = NewSessionRequest(workspace="", goal="", resume=str(path))
-            self.run_worker(self._create_sessions([request]), group="sessions")
+            if path is not None:
+                self.open_saved(path)
 
         self.push_screen(SessionBrowser(folder, open_ids), chosen)
+
+    def on_open_session_requested(self, message: OpenSessionRequested) -> None:
+        self.open_saved(message.path)
+
+    def open_saved(self, path: Path) -> None:
+        """Open a saved session file in a new pane (a fork, a session from the browser)."""
+        from cockpit.ui.requests import NewSessionRequest
+
+        if self.session_factory is None:
+            self.notify("This cockpit cannot open sessions (a replay).", timeout=3)
+            return
+        request = NewSessionRequest(workspace="", goal="", resume=str(path))
+        self.run_worker(self._create_sessions([request]), group="sessions")
 
     def action_new_session(self) -> None:
         from cockpit.ui.screens.new_session import NewSessionScreen

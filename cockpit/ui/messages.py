@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from textual.message import Message
@@ -36,3 +37,11 @@ class ReviewRequested(Message):
     def __init__(self, session_id: str | None) -> None:
         super().__init__()
         self.session_id = session_id
+
+
+class OpenSessionRequested(Message):
+    """Open a saved session file in a new pane (a fork just made, a file from the browser)."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__()
+        self.path = path

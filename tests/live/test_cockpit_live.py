@@ -202,3 +202,34 @@ async def test_opening_a_session_whose_workspace_changed_warns_and_waits(tmp_pat
         assert "pipeline.py" in alerts[-1].message  # type: ignore[attr-defined]
         assert session.status == "done"  # nothing continued on its own
     await reopened.close()
+
+
+async def test_fork_from_the_timeline_opens_side_by_side(tmp_path: Path) -> None:
+    from cockpit.ui.screens.timeline import TimelineScreen
+
+    launcher = SessionLauncher(tmp_path / "sessions", speed=0)
+    request = NewSessionRequest(workspace="", goal="", scenario="rogue-action")
+    app = CockpitApp(session_factory=launcher, requests=[request], persist_theme=False)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await _until(pilot, lambda: bool(launcher.sessions))
+        session: AgentSession = launcher.sessions[0][0]
+        await _until(pilot, lambda: isinstance(app.screen, ApprovalScreen))
+        await pilot.press("y")  # rm -rf archive/
+        await _until(pilot, lambda: not (session.workspace / "archive").exists())
+        await _until(pilot, lambda: isinstance(app.screen, ApprovalScreen))
+        await pilot.press("escape")
+        await pilot.press("t")
+        await _until(pilot, lambda: isinstance(app.screen, TimelineScreen))
+        screen = app.screen
+        assert isinstance(screen, TimelineScreen)
+        screen.query_one("#points").highlighted = len(screen.points) - 1  # type: ignore[attr-defined]
+        await _until(pilot, lambda: screen.selected == 1)
+        await pilot.press("k")
+        await _until(pilot, lambda: len(app.main.sessions) == 2, timeout=30)
+        fork = next(s for s, _ in launcher.sessions if s is not session)
+        assert len(list((fork.workspace / "archive").glob("*.csv"))) == 40
+        assert fork.events[0].forked_from == session.session_id  # type: ignore[union-attr]
+        assert set(app.main.visible_ids()) == {session.session_id, fork.session_id}
+        session.stop()
+        fork.stop()
+    await launcher.close()

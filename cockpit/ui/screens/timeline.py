@@ -50,6 +50,7 @@ class TimelineScreen(ModalScreen[None]):
         Binding("b", "arm('b')", "Roll back all"),
         Binding("f", "arm('f')", "Files only"),
         Binding("c", "arm('c')", "Conversation only"),
+        Binding("k", "fork", "Fork here"),
         Binding("escape", "close", "Close"),
     ]
 
@@ -83,7 +84,7 @@ class TimelineScreen(ModalScreen[None]):
             yield Static(
                 Content(
                     "b: files and conversation · f: files only · c: conversation only "
-                    "(press twice) · esc: close"
+                    "(press twice) · k: fork here, side by side · esc: close"
                 ),
                 id="hint",
             )
@@ -187,6 +188,23 @@ class TimelineScreen(ModalScreen[None]):
             f"{event.removed_files} removed. Steer or resume the session to continue.",
             timeout=5,
         )
+        self.dismiss(None)
+
+    @work(exclusive=True, group="rollback")
+    async def action_fork(self) -> None:
+        """Fork the session at the selected checkpoint and open the fork beside it."""
+        from cockpit.errors import CockpitError
+        from cockpit.ui.messages import OpenSessionRequested
+
+        if self.selected is None:
+            return
+        try:
+            path = await self.control.fork(self.selected)
+        except CockpitError as exc:
+            self.notify(str(exc), title="Not forked", severity="error", timeout=8)
+            return
+        self.notify(f"Forked at checkpoint {self.selected}: {path.name}", timeout=4)
+        self.app.post_message(OpenSessionRequested(path))
         self.dismiss(None)
 
     def action_close(self) -> None:
