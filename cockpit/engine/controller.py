@@ -79,6 +79,10 @@ class SessionControl(Protocol):
         """A new session file and workspace as they were at checkpoint `number`."""
         ...
 
+    async def checkpoint_changes(self, number: int) -> tuple[list[Difference], str]:
+        """What the action after checkpoint `number` changed: paths, and unified diffs."""
+        ...
+
     async def rollback_plan(self, number: int) -> tuple[list[Difference], list[Difference]]:
         """(what restoring checkpoint `number` changes, what changed outside Cockpit)."""
         ...

@@ -162,6 +162,9 @@ class ReplayControl:
     async def fork(self, number: int) -> Path:
         raise _not_live()
 
+    async def checkpoint_changes(self, number: int) -> tuple[list[Difference], str]:
+        raise _not_live()
+
     async def rollback_plan(self, number: int) -> tuple[list[Difference], list[Difference]]:
         raise _not_live()
 

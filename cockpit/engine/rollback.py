@@ -11,7 +11,7 @@ from typing import Any
 
 from cockpit.errors import CockpitError
 from cockpit.events import CheckpointCreated, Event, ModelResponse, Rollback, ToolCallProposed
-from cockpit.store.checkpoints import Checkpointer, Difference
+from cockpit.store.checkpoints import Checkpointer, Difference, differences
 
 
 def checkpoints(events: Sequence[Event]) -> list[CheckpointCreated]:
@@ -104,6 +104,46 @@ class Timeline:
         )
         assert isinstance(event, CheckpointCreated)
         return event
+
+    async def caused(self, number: int, max_diffs: int = 5) -> tuple[list[Difference], str]:
+        """What the action after checkpoint `number` changed: the paths, and text diffs.
+
+        Compared with the next checkpoint (or the workspace now, after the last one); the
+        unified diffs cover the first `max_diffs` changed text files.
+        """
+        import difflib
+
+        target = self.find(number)
+        cp = self.checkpointer
+        before = await cp.load(target.manifest)
+        later = [p for p in checkpoints(self.events) if p.seq > target.seq]
+        if later:
+            after = await cp.load(later[0].manifest)
+        else:
+            after = await cp.current()
+        changes = differences(before, after)
+        texts: list[str] = []
+        for change in changes:
+            if len(texts) >= max_diffs:
+                break
+            old, new = before.entries.get(change.path), after.entries.get(change.path)
+            if (old and old.kind != "file") or (new and new.kind != "file"):
+                continue
+            a = await cp.text_of(old.sha) if old else ""
+            b = await cp.text_of(new.sha) if new else ""
+            if a is None or b is None:
+                continue  # binary, or content not kept (the workspace now, unread)
+            texts.append(
+                "".join(
+                    difflib.unified_diff(
+                        a.splitlines(keepends=True),
+                        b.splitlines(keepends=True),
+                        fromfile=f"a/{change.path}" if old else "/dev/null",
+                        tofile=f"b/{change.path}" if new else "/dev/null",
+                    )
+                )
+            )
+        return changes, "\n".join(texts)
 
     async def plan(
         self, number: int, compare_outside: bool = True

@@ -457,6 +457,10 @@ class AgentSession:
             dest = base.with_name(f"{base.stem}-fork-{number}-{n}{base.suffix}")
         return await fork_session(base, number, dest, dest.with_name(dest.stem + "-workspace"))
 
+    async def checkpoint_changes(self, number: int) -> tuple[list[Difference], str]:
+        """What the action after checkpoint `number` changed (paths, and text diffs)."""
+        return await self.timeline.caused(number)
+
     async def rollback_plan(self, number: int) -> tuple[list[Difference], list[Difference]]:
         """(what restoring checkpoint `number` changes now, what changed outside Cockpit)."""
         running = self._task is not None and not self._task.done()

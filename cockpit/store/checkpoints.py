@@ -154,6 +154,7 @@ class Checkpointer:
         self.workspace = workspace.resolve()
         self.max_file_bytes = max_file_bytes
         self._last: Manifest | None = None
+        self._pending: dict[str, bytes] = {}
 
     # --- capture -------------------------------------------------------------------------
 
@@ -242,6 +243,22 @@ class Checkpointer:
         if raw is None:
             raise CockpitError(f"the checkpoint manifest {sha[:12]} is missing from the file")
         return Manifest.from_json(raw)
+
+    async def current(self) -> Manifest:
+        """The workspace now, as a manifest (nothing stored)."""
+        manifest, blobs = await asyncio.to_thread(self._scan, self._last)
+        self._pending = blobs  # contents read for files that changed, for text_of
+        return manifest
+
+    async def text_of(self, sha: str, limit: int = 256_000) -> str | None:
+        """A file content as text, from the file's blobs (or what `current` just read)."""
+        data = self._pending.get(sha) if sha in self._pending else await self.store.get_blob(sha)
+        if data is None or len(data) > limit or b"\x00" in data[:8192]:
+            return None
+        try:
+            return data.decode("utf-8")
+        except UnicodeDecodeError:
+            return None
 
     async def plan(self, target: Manifest) -> list[Difference]:
         """What restoring `target` would change in the workspace now (from now to target)."""

@@ -170,3 +170,16 @@ async def test_fork_at_a_checkpoint_makes_a_new_session_and_workspace(
     await finish(forked)
     with pytest.raises(CockpitError, match="already exists"):
         await fork_session(session.store.path, 1, dest, tmp_path / "other")
+
+
+async def test_each_checkpoint_shows_what_its_action_changed(harness: Harness) -> None:
+    session = await harness.new_session("ingestion-failure")
+    assert await session.wait() == "done"
+    points = kinds(list(session.events), "checkpoint_created")
+    write = next(p for p in points if p.action.startswith("write_file"))
+    changes, diff = await session.checkpoint_changes(write.number)
+    assert [(c.path, c.change) for c in changes] == [("quarantine/orders_0412.README.md", "added")]
+    assert diff.startswith("--- /dev/null") and "+# orders_0412.csv" in diff
+    last, _ = await session.checkpoint_changes(points[-1].number)  # the end: nothing after
+    assert last == []
+    await finish(session)

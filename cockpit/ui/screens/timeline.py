@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from rich.syntax import Syntax
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -29,6 +30,7 @@ if TYPE_CHECKING:
 KINDS = {"b": (True, True), "f": (True, False), "c": (False, True)}
 LABELS = {"b": "files and conversation", "f": "files only", "c": "conversation only"}
 MARKS = {"added": ("+", "$text-success"), "removed": ("-", "$text-error")}
+CAUSED = MARKS  # from the checkpoint to what came after: + created, - deleted
 
 
 class TimelineScreen(ModalScreen[None]):
@@ -79,6 +81,8 @@ class TimelineScreen(ModalScreen[None]):
             with Horizontal():
                 yield OptionList(*self._options(), id="points")
                 with VerticalScroll(id="plan"):
+                    yield Static(id="caused-text")
+                    yield Static(id="caused-diff")
                     yield Static(id="plan-text")
             yield Static(id="armed")
             yield Static(
@@ -123,14 +127,30 @@ class TimelineScreen(ModalScreen[None]):
 
         try:
             plan, outside = await self.control.rollback_plan(number)
+            caused, diff = await self.control.checkpoint_changes(number)
         except CockpitError as exc:
             self.query_one("#plan-text", Static).update(Content(str(exc)))
             return
         if number != self.selected:
             return
+        point = next(p for p in self.points if p.number == number)
+        what = f"`{point.action}`" if point.tool_use_id else "what came next"
+        head: list[Content | str] = [
+            Content.assemble((f"What {what} changed: {len(caused)} path(s)", "bold"))
+        ]
+        for d in caused[:200]:
+            mark, style = CAUSED.get(d.change, ("~", "$text-warning"))
+            head.append(Content.assemble((f"{mark} ", style), d.path))
+        self.query_one("#caused-text", Static).update(Content("\n").join(head))
+        dark = self.app.current_theme.dark
+        self.query_one("#caused-diff", Static).update(
+            Syntax(diff, "diff", theme="monokai" if dark else "friendly", word_wrap=True)
+            if diff
+            else ""
+        )
         self.plan, self.outside = plan, outside
         lines: list[Content | str] = [
-            Content.assemble((f"Rolling back to {number} changes {len(plan)} path(s):", "bold"))
+            Content.assemble((f"\nRolling back to {number} changes {len(plan)} path(s):", "bold"))
         ]
         for d in plan[:400]:
             mark, style = MARKS.get(d.change, ("~", "$text-warning"))
