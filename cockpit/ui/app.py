@@ -148,6 +148,31 @@ class CockpitApp(App[None]):
                 self.notify(f"Could not start the session: {exc}", severity="error", timeout=8)
                 continue
             self.add_session(control)
+            if request.resume:
+                await self._ask_if_workspace_changed(control)
+
+    async def _ask_if_workspace_changed(self, control: SessionControl) -> None:
+        """A reopened session whose workspace changed outside Cockpit: the user chooses."""
+        from cockpit.events import WatchdogAlert
+        from cockpit.ui.screens.resume_choice import ResumeChoiceScreen
+
+        events = control.events
+        last = events[-1] if events else None
+        if not isinstance(last, WatchdogAlert) or last.rule != "resume.workspace_changed":
+            return
+        entry = self.main.sessions.get(control.session_id)
+        title = entry.view.title if entry is not None else control.session_id
+        choice = await self.push_screen_wait(ResumeChoiceScreen(title, last.message))
+        if choice == "continue":
+            control.steer(
+                "The engineer chose to continue on the workspace as it is now: it changed "
+                "outside Cockpit since your last step, so re-check what you rely on."
+            )
+        elif choice == "rollback":
+            self.main.focus_session(control.session_id)
+            self.main.action_timeline()
+        else:
+            self.notify(f"{title} is open to read; nothing runs until you steer it.", timeout=4)
 
     # --- attention and approvals ------------------------------------------------------
 

@@ -195,12 +195,21 @@ async def test_opening_a_session_whose_workspace_changed_warns_and_waits(tmp_pat
     again = NewSessionRequest(workspace="", goal="", resume=str(saved.store.path))
     app = CockpitApp(session_factory=reopened, requests=[again], persist_theme=False)
     async with app.run_test(size=(160, 48)) as pilot:
+        from cockpit.ui.screens.resume_choice import ResumeChoiceScreen
+        from cockpit.ui.screens.timeline import TimelineScreen
+
         await _until(pilot, lambda: saved.session_id in app.main.sessions)
         session: AgentSession = reopened.sessions[0][0]
         alerts = [e for e in session.events if e.kind == "watchdog_alert"]
         assert alerts and alerts[-1].rule == "resume.workspace_changed"  # type: ignore[attr-defined]
         assert "pipeline.py" in alerts[-1].message  # type: ignore[attr-defined]
         assert session.status == "done"  # nothing continued on its own
+        # The user is asked: continue, roll back or read; rolling back opens the timeline.
+        await _until(pilot, lambda: isinstance(app.screen, ResumeChoiceScreen))
+        assert "pipeline.py" in app.screen.text  # type: ignore[attr-defined]
+        await pilot.press("r")
+        await _until(pilot, lambda: isinstance(app.screen, TimelineScreen))
+        await pilot.press("escape")
     await reopened.close()
 
 
