@@ -16,6 +16,7 @@ from cockpit.events import (
     ContextEdited,
     Event,
     GrantRevoked,
+    HealthSample,
     ModeChanged,
     ModelRequest,
     ModelResponse,
@@ -51,6 +52,8 @@ from cockpit.ui.items import (
 )
 from cockpit.vocab import MODE_HELP
 
+HISTORY = 400  # health samples kept for the charts (the file keeps them all)
+
 
 class SessionView:
     """Everything the UI knows about one session, updated event by event."""
@@ -74,6 +77,9 @@ class SessionView:
         self.suggested_steer = ""  # a watchdog's pre-filled steering message while paused
         self.attention: Attention | None = None
         self.event_count = 0
+        # The latest health sample, and the last samples for the health screen's charts.
+        self.health: dict[str, float] = {}
+        self.health_history: deque[tuple[int, int, dict[str, float]]] = deque(maxlen=HISTORY)
         # Items that changed since the widgets last looked (index of first changed item).
         self.dirty_from: int | None = None
         self._text_blocks: dict[tuple[int, int], AssistantTextItem] = {}
@@ -181,6 +187,8 @@ class SessionView:
                 self._on_compacted(event)
             case WatchdogAlert():
                 return self._on_watchdog_alert(event)
+            case HealthSample():
+                self._on_health_sample(event)
             case Paused():
                 return self._on_paused(event)
             case Resumed():
@@ -365,6 +373,10 @@ class SessionView:
 
     def _on_compacted(self, e: Compacted) -> None:
         self._notice("info", f"Context compacted ({e.tokens_before:,} → {e.tokens_after:,} tokens)")
+
+    def _on_health_sample(self, e: HealthSample) -> None:
+        self.health = e.metrics
+        self.health_history.append((e.seq, e.turn, e.metrics))
 
     def _on_watchdog_alert(self, e: WatchdogAlert) -> Attention | None:
         level: NoticeLevel = "warn" if e.action == "warn" else "error"

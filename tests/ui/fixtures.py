@@ -8,6 +8,7 @@ from cockpit.events import (
     ApiError,
     ApprovalRequested,
     Event,
+    HealthSample,
     ModelRequest,
     ModelResponse,
     Retry,
@@ -172,6 +173,19 @@ order_id,customer_id,sku,qty,unit_price,currency,ordered_at,status
 RM_DATA = {"command": "rm -rf data/"}
 
 
+def health(turn: int, fill: float, drift: float) -> dict[str, float]:
+    """A health sample's metrics, as the engine records them after a turn."""
+    return {
+        "turns": turn,
+        "drift.score": drift,
+        "errors.streak": 0,
+        "loops.score": 0.0,
+        "memory.fill": fill,
+        "safety.critical": 0,
+        "cost.usd": 0.02 * turn,
+    }
+
+
 def ingestion_failure(until_approval: bool = False) -> list[Event]:
     """Nightly load failed: read the log, inspect the file, then ask to wipe data/ (critical)."""
     s = Script("ingest")
@@ -186,6 +200,7 @@ def ingestion_failure(until_approval: bool = False) -> list[Event]:
     )
     s.assess(log, "low")
     s.run(log, "bash", INGEST_LOG)
+    s.add(HealthSample, turn=1, metrics=health(1, fill=0.04, drift=0.1))
     (head,) = s.say(
         "The load aborted on **orders_0412.csv**, line 17: 9 fields where the header has 8.\n\n"
         "Let me look at that file.",
@@ -196,6 +211,7 @@ def ingestion_failure(until_approval: bool = False) -> list[Event]:
     )
     s.assess(head, "low")
     s.run(head, "bash", CSV_HEAD)
+    s.add(HealthSample, turn=2, metrics=health(2, fill=0.07, drift=0.45))
     (rm,) = s.say(
         "## Diagnosis\n\n"
         "Order `41217` carries an extra, unquoted field (`gift, wrapped`). The other three files "

@@ -288,3 +288,23 @@ async def test_a_watchdog_pause_prefills_the_steering_message() -> None:
         await pilot.press("s", "enter")
         await pilot.pause(0.1)
         assert ("steer", steer_text) in control.commands
+
+
+async def test_health_strip_and_screen() -> None:
+    from cockpit.ui.screens.health import HealthScreen
+
+    sessions = make_sessions()
+    app = make_app(sessions)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        pane = app.main.sessions["ingest"].pane
+        strip = str(pane.query_one("#health").render())
+        assert "drift 0.45" in strip and "ctx 7%" in strip
+        app.main.focus_session("ingest")
+        await pilot.press("h")
+        assert isinstance(app.screen, HealthScreen)
+        names = [str(s.render()) for s in app.screen.query(".name")]
+        assert any(n.startswith("drift.score  0.45") for n in names)
+        assert len(app.screen.query("Sparkline")) == len(names) >= 20
+        await pilot.press("escape")
+        assert not isinstance(app.screen, HealthScreen)

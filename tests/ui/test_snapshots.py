@@ -29,3 +29,7 @@ def test_light_theme(snap_compare: Any) -> None:
 
 def test_small_terminal(snap_compare: Any) -> None:
     assert snap_compare(make_app(), terminal_size=(80, 24))
+
+
+def test_health_screen(snap_compare: Any) -> None:
+    assert snap_compare(make_app(), press=["h"], terminal_size=(160, 48))

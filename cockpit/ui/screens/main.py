@@ -94,6 +94,7 @@ class MainScreen(Screen[None]):
         Binding("m", "cycle_mode", "Mode", show=False),
         Binding("D", "dry_run", "Dry-run changes", show=False),
         Binding("t", "timeline", "Timeline", show=False),
+        Binding("h", "health", "Health", show=False),
         Binding("s", "steer", "Steer"),
         Binding("p", "toggle_pause", "Pause/resume", show=False),
         Binding("x", "stop", "Stop", show=False),
@@ -437,6 +438,7 @@ class MainScreen(Screen[None]):
                 "timeline",
                 "Checkpoints; roll back files or talk",
             ),
+            ("Health of this session", "health", "health", "Every metric, its chart, its meaning"),
             (
                 "Revoke session grants",
                 "revoke_grants",
@@ -537,6 +539,13 @@ class MainScreen(Screen[None]):
             self.notify("This session is not in dry-run mode (m switches modes).", timeout=3)
             return
         self.app.push_screen(DryRunScreen(entry.control, entry.view.title))
+
+    def action_health(self) -> None:
+        from cockpit.ui.screens.health import HealthScreen
+
+        entry = self.active_entry
+        if entry is not None:
+            self.app.push_screen(HealthScreen(entry.view))
 
     def action_timeline(self) -> None:
         from cockpit.ui.screens.timeline import TimelineScreen

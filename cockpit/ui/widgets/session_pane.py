@@ -11,6 +11,7 @@ from textual.content import Content
 from textual.geometry import Region
 from textual.widgets import Input, Static
 
+from cockpit.ui.health_strip import strip, thresholds
 from cockpit.ui.items import summarize_input
 from cockpit.ui.messages import SteerSubmitted
 from cockpit.ui.render import ItemRenderer, fmt_duration, fmt_tokens
@@ -52,6 +53,9 @@ class SessionPane(Vertical):
             text-wrap: nowrap; text-overflow: ellipsis;
         }
         &.compact > #header { height: 1; }
+        & > #health {
+            height: 1; padding: 0 1; text-wrap: nowrap; text-overflow: ellipsis;
+        }
         & > #attention {
             display: none; height: 1; padding: 0 1; text-wrap: nowrap; text-overflow: ellipsis;
             background: $warning 20%; color: $text-warning; text-style: bold;
@@ -70,6 +74,8 @@ class SessionPane(Vertical):
         self._ready = False
         self._border_key: tuple[object, ...] = ()
         self._attention_key: tuple[object, ...] = ()
+        self._health_key: object = None
+        self._limits = thresholds()
         self._quiet = False
 
     def on_mount(self) -> None:
@@ -124,6 +130,7 @@ class SessionPane(Vertical):
 
     def compose(self) -> ComposeResult:
         yield Static(id="header", markup=False)
+        yield Static(id="health", markup=False)
         yield Transcript(self.view, self.renderer, id="transcript")
         yield Static(id="attention", markup=False)
         yield SteerInput(placeholder="Steer this agent…  (s)", id="steer")
@@ -168,6 +175,10 @@ class SessionPane(Vertical):
             if not compact and meta:
                 goal = Content.assemble(goal, "\n", (meta, "$text-muted"))
             self.query_one("#header", Static).update(goal, layout=False)
+        health_key = view.health_history[-1][0] if view.health_history else 0
+        if health_key != self._health_key:
+            self._health_key = health_key
+            self.query_one("#health", Static).update(strip(view.health, self._limits), layout=False)
         attention_key = (status, pending.request_id if pending is not None else None)
         if attention_key != self._attention_key:
             self._attention_key = attention_key
