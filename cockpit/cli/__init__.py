@@ -67,6 +67,13 @@ def main(argv: list[str] | None = None) -> Any:
     except click.exceptions.Abort:
         click.echo("cockpit: interrupted", err=True)
         sys.exit(130)
+    except click.UsageError as exc:
+        # One sentence, with where to look, instead of click's usage block.
+        ctx = exc.ctx
+        command = ctx.command_path if ctx is not None else "cockpit"
+        message = exc.format_message().rstrip(".")
+        click.echo(f"cockpit: {message} (see `{command} --help`).", err=True)
+        sys.exit(2)
     except click.ClickException as exc:
         exc.show()
         sys.exit(2 if exc.exit_code == 2 else exc.exit_code)

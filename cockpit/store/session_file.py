@@ -93,6 +93,27 @@ def _uri(path: Path, mode: str) -> str:
     return f"{path.resolve().as_uri()}?mode={mode}"
 
 
+def _read_uri(path: Path) -> tuple[str, bool]:
+    """(URI, query_only needed) for a connection that only reads and leaves nothing behind.
+
+    A read-only connection to a WAL database creates -wal and -shm and cannot remove them.
+    When the file is closed cleanly (no -wal: no writer, nothing to checkpoint) and may be
+    written, a read-write connection with query_only on reads the same and, as the last
+    connection, removes what it created. Otherwise the file is read as it was found.
+    """
+    clean = not Path(str(path) + "-wal").exists()
+    writable = os.access(path, os.W_OK) and os.access(path.parent, os.W_OK)
+    return (_uri(path, "rw"), True) if clean and writable else (_uri(path, "ro"), False)
+
+
+def _read_connect(path: Path) -> sqlite3.Connection:
+    uri, query_only = _read_uri(path)
+    conn = sqlite3.connect(uri, uri=True, isolation_level=None)
+    if query_only:
+        conn.execute("PRAGMA query_only = ON")
+    return conn
+
+
 def _damaged(path: Path, exc: BaseException) -> CockpitError:
     return CockpitError(f"{path} is damaged ({exc}); restore it from a backup.")
 
@@ -104,7 +125,7 @@ def _inspect(path: Path, *, readonly: bool) -> int:
     """
     schema.check_existing_file(path, readonly=readonly)
     try:
-        conn = sqlite3.connect(_uri(path, "ro"), uri=True, isolation_level=None)
+        conn = _read_connect(path)
     except sqlite3.Error as exc:
         raise CockpitError(f"{path} cannot be opened ({exc}); check the path.") from None
     try:
@@ -237,7 +258,7 @@ def read_summary_sync(path: Path) -> SessionSummary:
     """The summary row of a session file, read-only (the `cockpit ls` code path)."""
     version = _inspect(path, readonly=True)
     del version
-    conn = sqlite3.connect(_uri(path, "ro"), uri=True, isolation_level=None)
+    conn = _read_connect(path)
     try:
         return _summary_from_conn(conn, path)
     except sqlite3.DatabaseError as exc:
@@ -409,9 +430,10 @@ class SessionStore:
         store = cls(path, "", readonly=readonly)
         try:
             if readonly:
-                store._reader_db = await aiosqlite.connect(
-                    _uri(path, "ro"), uri=True, isolation_level=None
-                )
+                uri, query_only = _read_uri(path)
+                store._reader_db = await aiosqlite.connect(uri, uri=True, isolation_level=None)
+                if query_only:
+                    await store._reader_db.execute("PRAGMA query_only = ON")
             else:
                 store._lock_fd = _take_writer_lock(path)
                 writer = await aiosqlite.connect(str(path), isolation_level=None)

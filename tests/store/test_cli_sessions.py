@@ -240,3 +240,28 @@ def test_checkpoints_and_rollback_cli(tmp_path: Path, capsys: pytest.CaptureFixt
     assert code == 0
     code, _, err = run_cli(capsys, "rollback", str(file), "--to", "99")
     assert code == 2 and "no checkpoint 99" in err
+
+
+def test_reading_commands_leave_no_wal_files_and_change_no_byte(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    sessions = tmp_path / "s"
+    code, _, _ = run_cli(
+        capsys, "run", "--scenario", "ingestion-failure", "--speed", "0",
+        "--sessions-dir", str(sessions), "-q",
+    )  # fmt: skip
+    assert code == 0
+    file = next(sessions.glob("*.cockpit"))
+    before = file.read_bytes()
+    for args in (
+        ["ls", str(sessions)],
+        ["audit", "verify", str(file)],
+        ["audit", "head", str(file)],
+        ["export", str(file), "--format", "md", "-o", str(tmp_path / "t.md")],
+        ["checkpoints", str(file)],
+        ["rollback", str(file), "--to", "1", "--dry-run"],
+    ):
+        code, _, err = run_cli(capsys, *args)
+        assert code == 0, (args, err)
+        assert not list(sessions.glob("*-wal")) and not list(sessions.glob("*-shm")), args
+    assert file.read_bytes() == before
