@@ -115,7 +115,15 @@ def _read_connect(path: Path) -> sqlite3.Connection:
 
 
 def _damaged(path: Path, exc: BaseException) -> CockpitError:
-    return CockpitError(f"{path} is damaged ({exc}); restore it from a backup.")
+    return CockpitError(f"{path} is damaged ({_reason(exc)}); restore it from a backup.")
+
+
+def _reason(exc: BaseException) -> str:
+    """SQLite's message, short and printable: never the damaged row's bytes themselves."""
+    text = str(exc).split(" with text ", 1)[0]  # "Could not decode ... with text '<bytes>'"
+    first = text.splitlines()[0] if text.strip() else ""
+    shown = "".join(ch if ch.isprintable() else "?" for ch in first)
+    return shown[:160] or type(exc).__name__
 
 
 def _inspect(path: Path, *, readonly: bool) -> int:

@@ -10,6 +10,7 @@ from typing import Any, ClassVar
 from cockpit import events as ev
 from cockpit.errors import CockpitError
 from cockpit.health.totals import SessionTotals
+from cockpit.vocab import END_STATUSES
 
 _SQL_TYPES: dict[str, tuple[type, ...]] = {
     "int": (int,),
@@ -76,6 +77,10 @@ class SummaryState(SessionTotals):
                 self.status = "running"
             case ev.SessionEnded():
                 self.status = event.status
+            case ev.ModelRequest() | ev.Steered() | ev.ToolStarted():
+                # A session that goes on after it ended (resumed, steered) is running again.
+                if self.status in END_STATUSES:
+                    self.status = "running"
             case _:
                 pass
 

@@ -265,3 +265,14 @@ def test_reading_commands_leave_no_wal_files_and_change_no_byte(
         assert code == 0, (args, err)
         assert not list(sessions.glob("*-wal")) and not list(sessions.glob("*-shm")), args
     assert file.read_bytes() == before
+
+
+async def test_a_session_going_on_after_its_end_is_running_again(tmp_path: Path) -> None:
+    path = tmp_path / "again.cockpit"
+    events = [e for e in one_of_each() if not isinstance(e, ev.SessionEnded)]
+    await _make(path, "again", [*events, ev.SessionEnded(status="done")])
+    store = await SessionStore.open(path)
+    store.append(ev.Steered(text="one more thing"))
+    await store.flush()
+    assert (await store.summary()).status == "running"
+    await store.close()
