@@ -29,6 +29,8 @@ _ASSIGN_TAIL = (
 # backslash, so it always lies inside one JSON string.
 _ASSIGN_VALUE = r"[^\s\"'\\,;&(){}\[\]<>][^\s\"'\\,;&)}\]]{2,}"
 
+_AWS_SECRET_AFTER = r"(?:(?:[ \t,;:|]|\\t){1,8}[a-z0-9/+]{40}(?![a-z0-9/+=]))?"
+
 # (label, text before the anchor, anchor + pattern, pattern of the value or None).
 # With a value pattern only the value is replaced and the text before it is kept (so
 # `AWS_SECRET_ACCESS_KEY=...` keeps its name); otherwise the whole match is replaced.
@@ -44,8 +46,10 @@ _RULES: tuple[tuple[str, str, str, str | None], ...] = (
     ("anthropic-key", "s", r"k-ant-[a-z0-9_\-]{8,}", None),
     ("github-token", "githu", r"b_pat_[a-z0-9_]{20,}", None),
     ("github-token", "", r"gh[pousr]_[a-z0-9]{20,}", None),
-    ("aws-access-key", "a", r"kia[a-z0-9]{16}(?![a-z0-9])", None),
-    ("aws-access-key", "a", r"sia[a-z0-9]{16}(?![a-z0-9])", None),
+    # An access key id, with the secret key when it follows without a keyword (the
+    # credentials CSV, `aws configure list` style output): id, separators, 40 characters.
+    ("aws-access-key", "a", r"kia[a-z0-9]{16}(?![a-z0-9])" + _AWS_SECRET_AFTER, None),
+    ("aws-access-key", "a", r"sia[a-z0-9]{16}(?![a-z0-9])" + _AWS_SECRET_AFTER, None),
     ("bearer-token", "", r"bearer +", r"[a-z0-9._~+/=\-]{8,}"),
     ("jwt", "", r"eyj[a-z0-9_\-]{8,}\.eyj[a-z0-9_\-]{8,}\.[a-z0-9_\-]{8,}", None),
     ("slack-token", "", r"xox[abeoprs]-[a-z0-9\-]{10,}", None),

@@ -33,6 +33,9 @@ CASES = [
     (f"key is {ANTHROPIC} ok", ANTHROPIC, "anthropic-key"),
     (f"export AWS_ACCESS_KEY_ID={AWS_ID}", AWS_ID, "aws-access-key"),
     (f"aws_secret_access_key = {AWS_SECRET}", AWS_SECRET, "secret"),
+    # The credentials CSV and tabbed output: the secret follows the id with no keyword.
+    (f"User,Access key ID,Secret\nci,{AWS_ID},{AWS_SECRET}\n", AWS_SECRET, "aws-access-key"),
+    (f"{AWS_ID}\t{AWS_SECRET}", AWS_SECRET, "aws-access-key"),
     (f"git clone https://{GH_CLASSIC}@github.com/x/y", GH_CLASSIC, "github-token"),
     (f"GITHUB_TOKEN: {GH_FINE}", GH_FINE, "github-token"),
     (f"oauth {GH_OAUTH}", GH_OAUTH, "github-token"),
