@@ -279,10 +279,14 @@ class Compacted(EventBase):
 
 
 class MemoryOp(EventBase):
+    """A memory-tool call, and the digest of every memory file after it (see verify)."""
+
     kind: Literal["memory_op"] = "memory_op"
     command: str
     path: str
     ok: bool = True
+    # sha256 of all memory files after the op: the memory the agent resumes with must match.
+    state: str = ""
 
 
 class HealthSample(EventBase):

@@ -33,6 +33,7 @@ from cockpit.events import (
     EventBase,
     GrantRevoked,
     HealthSample,
+    MemoryOp,
     ModeChanged,
     ModelRequest,
     ModelResponse,
@@ -852,6 +853,17 @@ class AgentSession:
             result = await self.tools.run(name, tool_input, ctx)
         finally:
             output.flush()
+        if name == "memory":
+            # Chain what the memory holds now: a resumed agent reads only recorded memory.
+            where = tool_input.get("path") or tool_input.get("old_path") or ""
+            self._emit(
+                MemoryOp(
+                    command=str(tool_input.get("command", "")),
+                    path=str(where),
+                    ok=not result.is_error,
+                    state=await self.store.memory.digest(),
+                )
+            )
         content = result.content
         if edited is not None:
             content = f"{EDITED_NOTE}{_edit_summary(name, edited)}]\n\n{content}"

@@ -13,7 +13,7 @@ import sqlite3
 import time
 import uuid
 import zlib
-from collections.abc import AsyncIterator, Collection, Sequence
+from collections.abc import AsyncIterator, Collection, Iterable, Sequence
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -87,6 +87,14 @@ _Pending = tuple[int, str, float, bytes, Event]
 def _canonical(event: EventBase) -> bytes:
     """Exactly `cockpit.events.canonical_json(event)` (model_dump_json), minus a decode/encode."""
     return event.__pydantic_serializer__.to_json(event)
+
+
+def memory_digest(files: Iterable[tuple[str, str]]) -> str:
+    """sha256 over (path, text) pairs in path order: the memory state a memory_op records."""
+    digest = hashlib.sha256()
+    for path, text in sorted(files):
+        digest.update(json.dumps([path, text]).encode("utf-8", "surrogateescape"))
+    return digest.hexdigest()
 
 
 def _uri(path: Path, mode: str) -> str:
@@ -324,6 +332,11 @@ class StoreMemory:
                 )
             ]
         )
+
+    async def digest(self) -> str:
+        """sha256 of every memory file (path and text), as MemoryOp.state records it."""
+        rows = await self._store._fetchall("SELECT path, text FROM memory_files ORDER BY path", ())
+        return memory_digest((str(p), str(t)) for p, t in rows)
 
     async def delete(self, path: str) -> bool:
         """Delete one file, or everything under a directory prefix. False when nothing matched."""
@@ -818,8 +831,27 @@ class SessionStore:
                     f"the file ends early: the summary records {row[0]} events, "
                     f"the chain has {checked}",
                 )
+        problem = await self._memory_mismatch()
+        if problem:
+            return VerifyResult(False, checked, None, problem)
         self.verified_head = (checked, prev)
         return VerifyResult(True, checked, None, f"{checked} events, audit chain intact")
+
+    async def _memory_mismatch(self) -> str:
+        """'' when the memory files are what the chain's last memory_op recorded."""
+        recorded = await self._fetchall(
+            "SELECT json FROM events WHERE kind = 'memory_op' ORDER BY seq DESC LIMIT 1", ()
+        )
+        state = ""
+        if recorded:
+            state = str(json.loads(recorded[0][0]).get("state", ""))
+        rows = await self._fetchall("SELECT path, text FROM memory_files ORDER BY path", ())
+        actual = memory_digest((str(p), str(t)) for p, t in rows)
+        if state and state != actual:
+            return "the memory files differ from what the chain recorded (changed outside Cockpit)"
+        if not state and rows:
+            return "the file holds memory files the chain never recorded (added outside Cockpit)"
+        return ""
 
     async def head(self) -> tuple[int, bytes]:
         """The chain head: the last seq and its hash (GENESIS_HASH for an empty file)."""
