@@ -124,6 +124,10 @@ async def test_secrets_never_reach_the_file(tmp_path: Path) -> None:
     )
     store.append(ev.ToolFinished(tool_use_id="t", name="bash", content=PEM))
     await store.memory.write("/memories/creds.md", f"remember {GH_CLASSIC}")
+    # As the engine does after every memory call: chain what the memory now holds.
+    store.append(
+        ev.MemoryOp(command="create", path="/memories/creds.md", state=await store.memory.digest())
+    )
     await store.flush()
     raw = b"".join(p.read_bytes() for p in tmp_path.iterdir() if p.name.startswith("s.cockpit"))
     await store.close()
@@ -135,7 +139,7 @@ async def test_secrets_never_reach_the_file(tmp_path: Path) -> None:
     events = [e async for e in store.iter_events()]
     assert (await store.verify()).ok
     await store.close()
-    assert len(events) == len(CASES) + 2
+    assert len(events) == len(CASES) + 3  # the outputs, the tool result, the memory op
 
 
 def test_env_secret_present_at_process_start_is_never_stored(tmp_path: Path) -> None:
