@@ -845,12 +845,13 @@ class SessionStore:
         state = ""
         if recorded:
             state = str(json.loads(recorded[0][0]).get("state", ""))
+        if not state:
+            return ""
         rows = await self._fetchall("SELECT path, text FROM memory_files ORDER BY path", ())
         actual = memory_digest((str(p), str(t)) for p, t in rows)
-        if state and state != actual:
+        if state != actual:
             return "the memory files differ from what the chain recorded (changed outside Cockpit)"
-        if not state and rows:
-            return "the file holds memory files the chain never recorded (added outside Cockpit)"
+        # A file from before memory was chained (no memory_op with a state) is taken as is.
         return ""
 
     async def head(self) -> tuple[int, bytes]:
