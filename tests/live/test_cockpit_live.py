@@ -146,18 +146,24 @@ async def test_resume_opens_a_saved_session_in_the_cockpit_and_a_steer_continues
     await reopened.close()
 
 
-async def test_the_session_browser_opens_a_saved_session(tmp_path: Path) -> None:
-    from cockpit.ui.screens.sessions import SessionBrowser
-
-    folder = tmp_path / "sessions"
+async def _run_to_the_end(folder: Path, scenario: str) -> AgentSession:
+    """A scenario run in the cockpit until it is done, its session file closed (to reopen)."""
     launcher = SessionLauncher(folder, speed=0)
-    request = NewSessionRequest(workspace="", goal="", scenario="schema-drift")
+    request = NewSessionRequest(workspace="", goal="", scenario=scenario)
     app = CockpitApp(session_factory=launcher, requests=[request], persist_theme=False)
     async with app.run_test(size=(160, 48)) as pilot:
         await _until(pilot, lambda: bool(launcher.sessions))
         saved: AgentSession = launcher.sessions[0][0]
         await _until(pilot, lambda: saved.status == "done")
     await launcher.close()
+    return saved
+
+
+async def test_the_session_browser_opens_a_saved_session(tmp_path: Path) -> None:
+    from cockpit.ui.screens.sessions import SessionBrowser
+
+    folder = tmp_path / "sessions"
+    saved = await _run_to_the_end(folder, "schema-drift")
 
     browser_launcher = SessionLauncher(folder, speed=0)
     app = CockpitApp(
@@ -180,14 +186,7 @@ async def test_opening_a_session_whose_workspace_changed_warns_and_waits(tmp_pat
     from cockpit.cli.startup import check_resumable
 
     folder = tmp_path / "sessions"
-    launcher = SessionLauncher(folder, speed=0)
-    request = NewSessionRequest(workspace="", goal="", scenario="ingestion-failure")
-    app = CockpitApp(session_factory=launcher, requests=[request], persist_theme=False)
-    async with app.run_test(size=(160, 48)) as pilot:
-        await _until(pilot, lambda: bool(launcher.sessions))
-        saved: AgentSession = launcher.sessions[0][0]
-        await _until(pilot, lambda: saved.status == "done")
-    await launcher.close()
+    saved = await _run_to_the_end(folder, "ingestion-failure")
     (saved.workspace / "pipeline.py").write_text("# edited by hand overnight\n")
     await check_resumable(saved.store.path)
 
